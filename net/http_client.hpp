@@ -1,0 +1,56 @@
+#pragma once
+// Coroutine HTTP/1.1 client over plain TCP or TLS, with a keep-alive pool per origin.
+// Thread/coroutine safety: one http_client belongs to one io_context (single-threaded);
+// any number of coroutines on that io_context may call send() concurrently.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "net/asio.hpp"
+#include "net/http.hpp"
+#include "net/observer.hpp"
+
+namespace mlc::net {
+
+struct tls_options {
+  bool verify_peer = true;   // false only for test systems: logged as a warning
+  std::string ca_file;       // extra CA bundle (on-premise servers with a private CA)
+};
+
+struct client_options {
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds operation_timeout{30'000};  // each read or write
+  std::chrono::milliseconds request_timeout{60'000};    // whole request, retries included
+  std::size_t body_limit = 32 * 1024 * 1024;
+  std::size_t max_connections_per_origin = 8;
+  std::chrono::seconds idle_timeout{50};  // pooled connections older than this are closed
+  std::optional<std::string> proxy;       // http://host:port; default from HTTPS_PROXY / HTTP_PROXY
+  tls_options tls;
+  std::string system = "other";  // label for metrics: "x3", "jira"
+  std::string user_agent = "ml-connector";
+};
+
+class http_client {
+ public:
+  http_client(asio::any_io_executor ex, client_options options, std::shared_ptr<observer> obs = nullptr);
+  ~http_client();
+  http_client(http_client const&) = delete;
+  http_client& operator=(http_client const&) = delete;
+
+  // Sends one request to an absolute http:// or https:// URL and returns the response,
+  // whatever its status. Throws net::error for transport failures (timeout, connect,
+  // TLS, protocol, body_too_large). A pooled connection found stale is retried once on
+  // a fresh connection, for idempotent methods only.
+  awaitable<http_response> send(std::string url, http_request request);
+
+  // Connections opened so far (for tests and metrics).
+  std::size_t connections_opened() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace mlc::net
