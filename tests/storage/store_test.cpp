@@ -1,0 +1,172 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "storage/keys.hpp"
+#include "storage/store.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace mlc::storage;
+using mlc::test::temp_dir;
+
+namespace {
+std::vector<std::pair<std::string, std::string>> scan_all(store const& s, column c, std::string_view prefix) {
+  std::vector<std::pair<std::string, std::string>> out;
+  s.scan(c, prefix, [&](std::string_view k, std::string_view v) {
+    out.emplace_back(std::string{k}, std::string{v});
+    return true;
+  });
+  return out;
+}
+
+store_options fast() {
+  store_options o;
+  o.sync = false;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("store persists every column family across reopen") {
+  temp_dir dir;
+  {
+    auto s = store::open(dir.path());
+    write_batch batch;
+    for (auto c : all_columns) batch.push_back({c, make_key("t1", to_string(c)), "value-" + std::string{to_string(c)}});
+    s->commit_now(std::move(batch));
+    CHECK(s->commits() == 1);
+    CHECK(s->batches() == 1);
+  }
+  auto s = store::open(dir.path());
+  for (auto c : all_columns) {
+    auto v = s->get(c, make_key("t1", to_string(c)));
+    REQUIRE(v);
+    CHECK(*v == "value-" + std::string{to_string(c)});
+    // A key written to one family is not visible in the others.
+    for (auto other : all_columns)
+      if (other != c) CHECK_FALSE(s->get(other, make_key("t1", to_string(c))));
+  }
+  CHECK(s->get(column::meta, "schema_version") == std::optional<std::string>{"1"});
+  CHECK_FALSE(s->get(column::watermarks, "missing"));
+}
+
+TEST_CASE("store deletes with a nullopt value") {
+  temp_dir dir;
+  auto s = store::open(dir.path(), fast());
+  s->commit_now({{column::issue_map, make_key("a", "k"), "v"}});
+  REQUIRE(s->get(column::issue_map, make_key("a", "k")));
+  s->commit_now({{column::issue_map, make_key("a", "k"), std::nullopt}});
+  CHECK_FALSE(s->get(column::issue_map, make_key("a", "k")));
+}
+
+TEST_CASE("prefix scan keeps tenants a and ab apart and visits keys in order") {
+  temp_dir dir;
+  auto s = store::open(dir.path(), fast());
+  s->commit_now({{column::issue_map, make_key("ab", "1"), "ab1"},
+                 {column::issue_map, make_key("a", "2"), "a2"},
+                 {column::issue_map, make_key("a", "1"), "a1"},
+                 {column::issue_map, make_key("b", "1"), "b1"}});
+  auto a = scan_all(*s, column::issue_map, tenant_prefix("a"));
+  REQUIRE(a.size() == 2);
+  CHECK(a[0].second == "a1");
+  CHECK(a[1].second == "a2");
+  auto ab = scan_all(*s, column::issue_map, tenant_prefix("ab"));
+  REQUIRE(ab.size() == 1);
+  CHECK(ab[0].second == "ab1");
+
+  int visited = 0;
+  s->scan(column::issue_map, "", [&](std::string_view, std::string_view) { return ++visited < 3; });
+  CHECK(visited == 3);
+}
+
+TEST_CASE("drop_tenant removes one tenant from every family and nothing else") {
+  temp_dir dir;
+  auto s = store::open(dir.path(), fast());
+  write_batch batch;
+  for (auto c : all_columns) {
+    batch.push_back({c, make_key("a", "k"), "a"});
+    batch.push_back({c, make_key("ab", "k"), "ab"});
+  }
+  s->commit_now(std::move(batch));
+  s->drop_tenant("a");
+  for (auto c : all_columns) {
+    CHECK(scan_all(*s, c, tenant_prefix("a")).empty());
+    CHECK(s->get(c, make_key("ab", "k")) == std::optional<std::string>{"ab"});
+  }
+  CHECK(s->get(column::meta, "schema_version"));
+}
+
+TEST_CASE("commit on a closed store throws, close is idempotent") {
+  temp_dir dir;
+  auto s = store::open(dir.path(), fast());
+  s->close();
+  s->close();
+  CHECK_THROWS_AS(s->commit_now({{column::audit, "k", "v"}}), storage_error);
+  CHECK_THROWS_AS(s->get(column::audit, "k"), storage_error);
+  CHECK_THROWS_WITH(mlc::test::run([&](mlc::asio::io_context&) -> mlc::awaitable<void> {
+                      write_batch batch;
+                      batch.push_back({column::audit, "k", "v"});
+                      co_await s->commit(std::move(batch));
+                    }),
+                    Catch::Contains("closed"));
+}
+
+TEST_CASE("a second open of a locked directory names the problem") {
+  temp_dir dir;
+  auto s = store::open(dir.path(), fast());
+  CHECK_THROWS_WITH(store::open(dir.path()),
+                    Catch::Contains("locked by another running ml-connector") && Catch::Contains(dir.str()));
+  // Read-only opens take no lock and see committed data.
+  s->commit_now({{column::watermarks, make_key("t", "po"), "w"}});
+  store_options ro;
+  ro.read_only = true;
+  auto reader = store::open(dir.path(), ro);
+  CHECK(reader->get(column::watermarks, make_key("t", "po")) == std::optional<std::string>{"w"});
+  CHECK_THROWS_WITH(reader->commit_now({{column::audit, "k", "v"}}), Catch::Contains("read-only"));
+}
+
+TEST_CASE("an unknown schema version is refused") {
+  temp_dir dir;
+  {
+    auto s = store::open(dir.path(), fast());
+    s->commit_now({{column::meta, "schema_version", "99"}});
+  }
+  CHECK_THROWS_WITH(store::open(dir.path()), Catch::Contains("schema version 99"));
+}
+
+TEST_CASE("prune_audit deletes old entries of every tenant only") {
+  temp_dir dir;
+  auto s = store::open(dir.path(), fast());
+  using std::chrono::system_clock;
+  auto t0 = system_clock::time_point{std::chrono::seconds{1'700'000'000}};
+  write_batch batch;
+  for (std::string tenant : {"a", "ab", "b"}) {
+    batch.push_back({column::audit, audit_key(tenant, t0, 0), "old"});
+    batch.push_back({column::audit, audit_key(tenant, t0 + std::chrono::hours{1}, 0), "new"});
+  }
+  batch.push_back({column::issue_map, audit_key("a", t0, 0), "not audit"});
+  s->commit_now(std::move(batch));
+  s->prune_audit(t0 + std::chrono::minutes{30});
+  for (std::string tenant : {"a", "ab", "b"}) {
+    auto left = scan_all(*s, column::audit, tenant_prefix(tenant));
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].second == "new");
+  }
+  CHECK(s->get(column::issue_map, audit_key("a", t0, 0)));
+}
+
+TEST_CASE("size_bytes grows with data and the on_batch hook sees each group") {
+  temp_dir dir;
+  std::size_t records = 0;
+  auto o = fast();
+  o.on_batch = [&](std::size_t n, std::chrono::duration<double> took) {
+    records += n;
+    CHECK(took.count() >= 0);
+  };
+  auto s = store::open(dir.path(), o);
+  auto before = s->size_bytes();
+  s->commit_now({{column::replay, make_key("t", "r"), std::string(100'000, 'x')}});
+  CHECK(s->size_bytes() > before);
+  s->close();
+  CHECK(records == 1);
+}
