@@ -44,9 +44,13 @@ class http_client {
   // TLS, protocol, body_too_large). A pooled connection found stale is retried once on
   // a fresh connection, for idempotent methods only.
   awaitable<http_response> send(std::string url, http_request request);
+  // The same with an explicit whole-request deadline instead of now + request_timeout
+  // (the request runner passes its overall deadline, shared by all attempts).
+  awaitable<http_response> send(std::string url, http_request request, std::chrono::steady_clock::time_point deadline);
 
   // Connections opened so far (for tests and metrics).
   std::size_t connections_opened() const;
+  client_options const& options() const;
 
  private:
   struct impl;
