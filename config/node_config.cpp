@@ -1,0 +1,101 @@
+// The node configuration file and the tenant files of tenants_dir.
+#include "config/node_config.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include "config/json_reader.hpp"
+
+namespace mlc::config {
+
+using detail::object_reader;
+using namespace std::chrono_literals;
+
+namespace {
+
+void check_listen(object_reader const& r, std::string const& listen) {
+  // host:port or [v6]:port; port 0..65535 (0 = any free port, for tests)
+  static std::regex const shape{R"((\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+):([0-9]{1,5}))"};
+  std::smatch m;
+  if (!std::regex_match(listen, m, shape) || std::stoi(m[2].str()) > 65535)
+    r.fail("listen", "expected \"host:port\" such as \"127.0.0.1:9464\" or \"[::1]:9464\"");
+}
+
+}  // namespace
+
+tenant_config load_tenant_file(std::filesystem::path const& file, tenant_config const& defaults,
+                               std::vector<config_error>* warnings) {
+  auto value = read_json_file(file);
+  return parse_tenant(value, file.string(), "", defaults, file.stem().string(), warnings);
+}
+
+node_config load_node_config(std::filesystem::path const& file) {
+  node_config node;
+  node.file = file.string();
+  auto const name = file.string();
+  auto const root = read_json_file(file);
+  object_reader r{root,
+                  name,
+                  "",
+                  {"listen", "data_dir", "log_level", "log_format", "admin_token_file", "master_key_file",
+                   "master_key_env", "audit_retention", "tenants", "tenants_dir", "defaults"}};
+
+  r.read_nonempty("listen", node.listen);
+  check_listen(r, node.listen);
+  node.data_dir = r.resolve(node.data_dir);
+  r.read_path("data_dir", node.data_dir);
+  r.read_enum("log_level", node.log_level, {"trace", "debug", "info", "warn", "error"});
+  r.read_enum("log_format", node.log_format, {"json", "text"});
+  r.read_path("admin_token_file", node.admin_token_file);
+  r.read_path("master_key_file", node.master_key_file);
+  r.read("master_key_env", node.master_key_env);
+  static std::regex const env_shape{"[A-Za-z_][A-Za-z0-9_]*"};
+  if (r.has("master_key_env") && !node.master_key_env.empty() && !std::regex_match(node.master_key_env, env_shape))
+    r.fail("master_key_env", "expected an environment variable name of A-Z a-z 0-9 _");
+  std::chrono::seconds retention = node.audit_retention;
+  r.read("audit_retention", retention, 3600s, 10 * 365 * 86400s);
+  node.audit_retention = std::chrono::ceil<std::chrono::hours>(retention);
+
+  if (auto const* v = r.find("defaults")) node.defaults = parse_tenant_defaults(*v, name, "defaults", &node.warnings);
+
+  std::set<std::string> ids;
+  if (auto const* v = r.find("tenants")) {
+    if (!v->is_array()) r.fail("tenants", "expected an array of tenant objects, got " + std::string{detail::type_name(*v)});
+    auto const& array = v->as_array();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      auto path = path_index("tenants", i);
+      auto tenant = parse_tenant(array[i], name, path, node.defaults, {}, &node.warnings);
+      if (!ids.insert(tenant.id).second)
+        throw config_error(name, path_key(path, "id"), "tenant id \"" + tenant.id + "\" is used twice");
+      node.tenants.push_back(std::move(tenant));
+    }
+  }
+
+  if (r.has("tenants_dir")) {
+    r.read_path("tenants_dir", node.tenants_dir);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(node.tenants_dir, ec))
+      r.fail("tenants_dir", "expected a directory; " + node.tenants_dir + " does not exist or is not a directory");
+    std::vector<std::filesystem::path> files;
+    for (auto const& entry : std::filesystem::directory_iterator{node.tenants_dir, ec})
+      if (entry.path().extension() == ".json" && entry.is_regular_file()) files.push_back(entry.path());
+    if (ec) r.fail("tenants_dir", "cannot list " + node.tenants_dir + ": " + ec.message());
+    std::sort(files.begin(), files.end());  // deterministic: the first file wins an id clash
+    for (auto const& path : files) {
+      try {
+        std::vector<config_error> warnings;
+        auto tenant = load_tenant_file(path, node.defaults, &warnings);
+        if (!ids.insert(tenant.id).second)
+          throw config_error(path.string(), "id", "tenant id \"" + tenant.id + "\" is already defined; this file is ignored");
+        node.tenants.push_back(std::move(tenant));
+        node.warnings.insert(node.warnings.end(), warnings.begin(), warnings.end());
+      } catch (config_error const& e) {
+        node.tenant_errors.push_back(e);
+      }
+    }
+  }
+  return node;
+}
+
+}  // namespace mlc::config
