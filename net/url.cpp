@@ -1,5 +1,7 @@
 #include "net/url.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -46,9 +48,11 @@ origin_url parse_origin_url(std::string_view text) {
   if (!u.has_authority() || u.encoded_host().empty()) return fail("no host");
   out.host = u.host_address();
   if (u.has_port()) {
-    auto port = u.port_number();
-    if (port == 0) return fail("port must be 1-65535");
-    out.port = port;
+    // port_number() wraps values past 65535, so read the digits ourselves.
+    unsigned long port = 0;
+    for (char c : u.port()) port = std::min(port * 10 + static_cast<unsigned long>(c - '0'), 100000ul);
+    if (port == 0 || port > 65535) return fail("port must be 1-65535");
+    out.port = static_cast<unsigned short>(port);
   } else {
     out.port = out.tls ? 443 : 80;
   }
