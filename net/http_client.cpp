@@ -197,7 +197,8 @@ awaitable<std::shared_ptr<client_connection>> http_client::impl::open(origin_url
   }
   if (connect_ec)
     throw error(error_kind::connect, what + ": cannot connect to " + peer + " (" + connect_ec.message() + ")");
-  stream.socket().set_option(tcp::no_delay(true));
+  beast::error_code nodelay_ec;  // latency nicety only: a failure here is not worth failing the request
+  stream.socket().set_option(tcp::no_delay(true), nodelay_ec);
   ++opened;
 
   auto connection = std::make_shared<client_connection>();

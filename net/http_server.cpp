@@ -165,7 +165,9 @@ http_request to_request(bhttp::request<bhttp::string_body>&& in) {
 }
 
 bhttp::response<bhttp::string_body> to_beast(http_response&& in, unsigned version, bool keep_alive) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
+  // Beast rejects codes outside 100-999 with an exception; a handler bug must not cost the connection.
+  int status = in.status >= 100 && in.status <= 999 ? in.status : 500;
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(status), version};
   bool chunked = false;
   for (auto const& [name, value] : in.headers) {
     if (iequals(name, "Content-Length")) continue;  // computed below from the body

@@ -341,3 +341,36 @@ TEST_CASE("http_client tunnels HTTPS through an HTTP proxy with CONNECT", "[net]
     co_await origin.shutdown(1s);
   });
 }
+
+TEST_CASE("http_client sends plain HTTP to a proxy in absolute form", "[net][http_client][proxy]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    std::string seen;
+    mlc::test::raw_server proxy{ioc.get_executor(), [&](mlc::test::raw_connection& c, std::size_t) -> awaitable<void> {
+                                  auto request = co_await c.read_request();
+                                  seen = request.head;
+                                  co_await c.write("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nproxied");
+                                }};
+    client_options options;
+    options.proxy = "http://bob:pw@127.0.0.1:" + std::to_string(proxy.port());
+    http_client client{ioc.get_executor(), options};
+    auto r = co_await client.send("http://x3.example:8124/api1/x3/erp/SEED/PORDER?count=5", http_request{});
+    CHECK(r.body == "proxied");
+    CHECK_THAT(seen, Catch::StartsWith("GET http://x3.example:8124/api1/x3/erp/SEED/PORDER?count=5 HTTP/1.1\r\n"));
+    CHECK_THAT(seen, Catch::Contains("Host: x3.example:8124") && Catch::Contains("Proxy-Authorization: Basic Ym9iOnB3"));
+  });
+}
+
+TEST_CASE("http_client fails a proxy that refuses CONNECT with a connect error", "[net][http_client][proxy]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    mlc::test::raw_server proxy{ioc.get_executor(), [](mlc::test::raw_connection& c, std::size_t) -> awaitable<void> {
+                                  co_await c.read_request();
+                                  co_await c.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+                                }};
+    client_options options;
+    options.proxy = "http://127.0.0.1:" + std::to_string(proxy.port());
+    http_client client{ioc.get_executor(), options};
+    auto e = co_await expect_error(client, "https://acme.atlassian.net/rest/api/3/field");
+    CHECK(e.kind() == error_kind::connect);
+    CHECK_THAT(e.what(), Catch::Contains("refused CONNECT") && Catch::Contains("403"));
+  });
+}
