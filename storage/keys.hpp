@@ -13,7 +13,7 @@ namespace mlc::storage {
 std::string tenant_prefix(std::string_view tenant);
 std::string make_key(std::string_view tenant, std::string_view rest);
 
-// Splits "tenant\0rest"; nullopt when the key has no separator (e.g. meta "schema_version").
+// Splits "tenant\0rest" into views of `key`; nullopt when the key has no separator (e.g. meta "schema_version").
 struct key_parts {
   std::string_view tenant;
   std::string_view rest;

@@ -38,7 +38,8 @@ TEST_CASE("audit keys parse back") {
 }
 
 TEST_CASE("split_key and prefix_end") {
-  auto parts = split_key(make_key("a", "rest"));
+  auto const key = make_key("a", "rest");  // split_key returns views into it
+  auto parts = split_key(key);
   REQUIRE(parts);
   CHECK(parts->tenant == "a");
   CHECK(parts->rest == "rest");
