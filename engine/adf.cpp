@@ -1,0 +1,200 @@
+#include "engine/adf.hpp"
+
+#include <cstdint>
+
+#include <boost/json/array.hpp>
+
+namespace mlc::engine {
+
+namespace json = boost::json;
+
+namespace {
+
+// Decodes one code point at `pos` (advancing it); U+FFFD for invalid or overlong sequences,
+// surrogates and values past U+10FFFF, consuming one byte so decoding always progresses.
+char32_t next_code_point(std::string_view s, std::size_t& pos) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char b0 = byte(pos);
+  if (b0 < 0x80) {
+    ++pos;
+    return b0;
+  }
+  int len = (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
+  if (len == 0 || pos + len > s.size()) {
+    ++pos;
+    return 0xFFFD;
+  }
+  char32_t cp = b0 & (0x7F >> len);
+  for (int i = 1; i < len; ++i) {
+    unsigned char b = byte(pos + i);
+    if ((b & 0xC0) != 0x80) {
+      ++pos;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  static constexpr char32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++pos;
+    return 0xFFFD;
+  }
+  pos += len;
+  return cp;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+json::object text_node(std::string_view text) {
+  json::object node;
+  node["type"] = "text";
+  node["text"] = text;
+  return node;
+}
+
+json::object cell(std::string_view type, std::string_view text) {
+  json::object node;
+  node["type"] = type;
+  node["attrs"] = json::object{};
+  node["content"] = json::array{adf_paragraph(text)};
+  return node;
+}
+
+json::object table_row(std::string_view cell_type, std::vector<std::string> const& cells, std::size_t width) {
+  json::array content;
+  for (std::size_t i = 0; i < width; ++i) content.push_back(cell(cell_type, i < cells.size() ? cells[i] : ""));
+  json::object row;
+  row["type"] = "tableRow";
+  row["content"] = std::move(content);
+  return row;
+}
+
+json::object adf_table(table_block const& t) {
+  json::array rows;
+  rows.push_back(table_row("tableHeader", t.header, t.header.size()));
+  for (auto const& r : t.rows) rows.push_back(table_row("tableCell", r, t.header.size()));
+  json::object attrs;
+  attrs["isNumberColumnEnabled"] = false;
+  attrs["layout"] = "default";
+  json::object table;
+  table["type"] = "table";
+  table["attrs"] = std::move(attrs);
+  table["content"] = std::move(rows);
+  return table;
+}
+
+std::string wiki_cell(std::string const& text) {
+  std::string escaped = wiki_escape(text);
+  return escaped.empty() ? " " : escaped;
+}
+
+}  // namespace
+
+std::string clean_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    char32_t cp = next_code_point(text, pos);
+    if (cp == '\t' || cp == '\n' || cp == '\r') {
+      out += ' ';
+    } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
+      continue;
+    } else {
+      append_utf8(out, cp);
+    }
+  }
+  return out;
+}
+
+std::size_t utf16_length(std::string_view utf8) {
+  std::size_t units = 0;
+  std::size_t pos = 0;
+  while (pos < utf8.size()) units += next_code_point(utf8, pos) >= 0x10000 ? 2 : 1;
+  return units;
+}
+
+std::string cut_utf16(std::string_view text, std::size_t max_units) {
+  std::size_t units = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t start = pos;
+    std::size_t need = next_code_point(text, pos) >= 0x10000 ? 2 : 1;
+    if (units + need > max_units) return std::string(text.substr(0, start));
+    units += need;
+  }
+  return std::string(text);
+}
+
+json::object adf_paragraph(std::string_view text) {
+  std::string clean = clean_line(text);
+  json::array content;
+  if (!clean.empty()) content.push_back(text_node(clean));
+  json::object node;
+  node["type"] = "paragraph";
+  node["content"] = std::move(content);
+  return node;
+}
+
+json::object adf_document(std::vector<text_block> const& blocks) {
+  json::array content;
+  for (auto const& block : blocks) {
+    if (auto const* p = std::get_if<std::string>(&block)) content.push_back(adf_paragraph(*p));
+    else content.push_back(adf_table(std::get<table_block>(block)));
+  }
+  json::object doc;
+  doc["type"] = "doc";
+  doc["version"] = 1;
+  doc["content"] = std::move(content);
+  return doc;
+}
+
+std::string wiki_escape(std::string_view text) {
+  constexpr std::string_view special = "|{}[]*_-+^~?!#";
+  std::string out;
+  for (char c : clean_line(text)) {
+    if (c == '\\') {
+      out += "&#92;";
+    } else {
+      if (special.find(c) != std::string_view::npos) out += '\\';
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string wiki_document(std::vector<text_block> const& blocks) {
+  std::string out;
+  for (auto const& block : blocks) {
+    if (!out.empty()) out += "\n\n";
+    if (auto const* p = std::get_if<std::string>(&block)) {
+      out += wiki_escape(*p);
+      continue;
+    }
+    auto const& t = std::get<table_block>(block);
+    out += "||";
+    for (auto const& h : t.header) out += wiki_cell(h) + "||";
+    for (auto const& r : t.rows) {
+      out += "\n|";
+      for (std::size_t i = 0; i < t.header.size(); ++i) out += wiki_cell(i < r.size() ? r[i] : "") + "|";
+    }
+  }
+  return out;
+}
+
+}  // namespace mlc::engine

@@ -1,0 +1,156 @@
+#include "engine/watermark.hpp"
+
+#include <cstdio>
+
+namespace mlc::engine {
+
+namespace {
+
+using namespace std::chrono;
+
+// Reads exactly `n` digits at `pos`; advances pos.
+std::optional<int> digits(std::string_view s, std::size_t& pos, std::size_t n) {
+  if (pos + n > s.size()) return std::nullopt;
+  int v = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  pos += n;
+  return v;
+}
+
+bool expect(std::string_view s, std::size_t& pos, char c) {
+  if (pos >= s.size() || s[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+std::optional<sys_days> make_date(int y, int m, int d) {
+  if (y < 1) return std::nullopt;
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return sys_days{ymd};
+}
+
+// "YYYY-MM-DD" at pos (dashed form only); advances pos.
+std::optional<sys_days> dashed_date(std::string_view s, std::size_t& pos) {
+  auto y = digits(s, pos, 4);
+  if (!y || !expect(s, pos, '-')) return std::nullopt;
+  auto m = digits(s, pos, 2);
+  if (!m || !expect(s, pos, '-')) return std::nullopt;
+  auto d = digits(s, pos, 2);
+  if (!d) return std::nullopt;
+  return make_date(*y, *m, *d);
+}
+
+}  // namespace
+
+std::optional<sys_days> parse_date(std::string_view text) {
+  std::size_t pos = 0;
+  if (text.size() == 8) {
+    auto y = digits(text, pos, 4);
+    auto m = y ? digits(text, pos, 2) : std::nullopt;
+    auto d = m ? digits(text, pos, 2) : std::nullopt;
+    if (!d) return std::nullopt;
+    return make_date(*y, *m, *d);
+  }
+  auto date = dashed_date(text, pos);
+  if (!date || pos != text.size()) return std::nullopt;
+  return date;
+}
+
+std::string format_date(sys_days d) {
+  year_month_day ymd{d};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+std::optional<sys_seconds> parse_timestamp(std::string_view text) {
+  std::size_t pos = 0;
+  auto date = dashed_date(text, pos);
+  if (!date) return std::nullopt;
+  if (pos >= text.size() || (text[pos] != 'T' && text[pos] != ' ')) return std::nullopt;
+  ++pos;
+  auto h = digits(text, pos, 2);
+  if (!h || !expect(text, pos, ':')) return std::nullopt;
+  auto mi = digits(text, pos, 2);
+  if (!mi || !expect(text, pos, ':')) return std::nullopt;
+  auto s = digits(text, pos, 2);
+  if (!s || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    auto start = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+    if (pos == start) return std::nullopt;
+  }
+  seconds offset{0};
+  if (pos < text.size()) {
+    char z = text[pos++];
+    if (z == 'Z' || z == 'z') {
+      // UTC
+    } else if (z == '+' || z == '-') {
+      auto oh = digits(text, pos, 2);
+      if (!oh) return std::nullopt;
+      int om = 0;
+      if (pos < text.size()) {
+        expect(text, pos, ':');
+        auto m = digits(text, pos, 2);
+        if (!m) return std::nullopt;
+        om = *m;
+      }
+      if (*oh > 23 || om > 59) return std::nullopt;
+      offset = hours{*oh} + minutes{om};
+      if (z == '-') offset = -offset;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (pos != text.size()) return std::nullopt;
+  // Local time minus its offset is UTC.
+  return sys_seconds{*date} + hours{*h} + minutes{*mi} + seconds{*s} - offset;
+}
+
+std::string format_timestamp(sys_seconds t) {
+  auto day = floor<days>(t);
+  hh_mm_ss<seconds> tod{t - day};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "T%02d:%02d:%02dZ", static_cast<int>(tod.hours().count()),
+                static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()));
+  return format_date(day) + buf;
+}
+
+sys_seconds query_from(watermark const& wm, std::chrono::seconds lookback) {
+  return wm.updated - lookback;
+}
+
+watermark cap(watermark const& candidate, sys_seconds poll_start, std::chrono::seconds skew_margin) {
+  sys_seconds limit = poll_start - skew_margin;
+  if (candidate.updated <= limit) return candidate;
+  return watermark{limit, {}};
+}
+
+watermark advance(watermark const& current, record_key const& written, sys_seconds poll_start,
+                  std::chrono::seconds skew_margin) {
+  watermark capped = cap(watermark{written.updated, written.id}, poll_start, skew_margin);
+  return capped > current ? capped : current;
+}
+
+bool after(record_key const& key, watermark const& wm) {
+  return record_key{wm.updated, wm.id} < key;
+}
+
+std::string to_string(watermark const& wm) { return format_timestamp(wm.updated) + "/" + wm.id; }
+
+std::optional<watermark> parse_watermark(std::string_view text) {
+  constexpr std::size_t ts_len = 20;  // "YYYY-MM-DDTHH:MM:SSZ"
+  if (text.size() < ts_len + 1 || text[ts_len] != '/' || text[ts_len - 1] != 'Z') return std::nullopt;
+  auto t = parse_timestamp(text.substr(0, ts_len));
+  if (!t) return std::nullopt;
+  return watermark{*t, std::string(text.substr(ts_len + 1))};
+}
+
+}  // namespace mlc::engine

@@ -1,0 +1,108 @@
+#include "engine/decimal.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/json/parse.hpp>
+
+using mlc::engine::decimal;
+
+namespace {
+std::string canon(std::string_view text) {
+  auto d = decimal::parse(text);
+  REQUIRE(d);
+  return d->to_string();
+}
+}  // namespace
+
+TEST_CASE("decimal parses plain, signed, fractional and exponent forms") {
+  CHECK(canon("12480") == "12480");
+  CHECK(canon("12480.5") == "12480.5");
+  CHECK(canon("12480.50") == "12480.5");
+  CHECK(canon("-3.25") == "-3.25");
+  CHECK(canon("+1.5") == "1.5");
+  CHECK(canon("1.5e3") == "1500");
+  CHECK(canon("1.5E-3") == "0.0015");
+  CHECK(canon("  12480.5 \t") == "12480.5");
+  CHECK(canon(".5") == "0.5");
+  CHECK(canon("5.") == "5");
+  CHECK(canon("-0") == "0");
+  CHECK(canon("-0.000") == "0");
+  CHECK(canon("000123.4500") == "123.45");
+  CHECK(canon("1e0000000000000000000000001") == "10");
+  CHECK(canon("120000e-4") == "12");
+}
+
+TEST_CASE("decimal rejects garbage and out-of-range input") {
+  using namespace std::string_view_literals;
+  for (std::string_view bad : std::initializer_list<std::string_view>{"", " ", "12abc", "abc", "1,5", "1 000", "-", "+", ".", "+-1", "1e", "1e+",
+                               "0x10", "inf", "nan", "1.2.3", "--1", "1e5000", "12\0"sv}) {
+    INFO(bad);
+    CHECK_FALSE(decimal::parse(bad));
+  }
+  CHECK(decimal::parse("9999999999999999999"));          // 19 integer digits
+  CHECK_FALSE(decimal::parse("10000000000000000000"));  // 20
+  CHECK(decimal::parse("0.000000000000000001"));         // 18 decimals
+  CHECK_FALSE(decimal::parse("0.0000000000000000001"));  // 19
+  CHECK_FALSE(decimal::parse("1e19"));
+  CHECK(decimal::parse(std::string(10'000, '0') + "1"));  // long zero runs are fine
+  CHECK_FALSE(decimal::parse(std::string(10'000, '1')));
+}
+
+TEST_CASE("decimal reads JSON numbers and numeric strings exactly") {
+  auto from = [](std::string_view json) { return decimal::from_json(boost::json::parse(json)); };
+  CHECK(from("1.5e3")->to_string() == "1500");
+  CHECK(from("0.1")->to_string() == "0.1");
+  CHECK(from("12480.10")->to_string() == "12480.1");
+  CHECK(from("-42")->to_string() == "-42");
+  CHECK(from("9223372036854775807")->to_string() == "9223372036854775807");
+  CHECK(from("9999999999999999999")->to_string() == "9999999999999999999");  // uint64
+  CHECK_FALSE(from("18446744073709551615"));  // 20 integer digits
+  CHECK(from("\" 12480.5 \"")->to_string() == "12480.5");
+  CHECK_FALSE(from("\"12abc\""));
+  CHECK_FALSE(from("null"));
+  CHECK_FALSE(from("true"));
+  CHECK_FALSE(from("[1]"));
+  CHECK_FALSE(from("1e400"));  // Boost.JSON reads it as infinity
+}
+
+TEST_CASE("decimal formats with a fixed scale, rounding half away from zero") {
+  CHECK(decimal::parse("12480")->to_string(2) == "12480.00");
+  CHECK(decimal::parse("1.005")->to_string(2) == "1.01");
+  CHECK(decimal::parse("-1.005")->to_string(2) == "-1.01");
+  CHECK(decimal::parse("1.004")->to_string(2) == "1.00");
+  CHECK(decimal::parse("-0.004")->to_string(2) == "0.00");
+  CHECK(decimal::parse("2.5")->to_string(0) == "3");
+  CHECK(decimal::parse("0.5")->to_string(3) == "0.500");
+}
+
+TEST_CASE("decimal groups thousands for summaries") {
+  CHECK(decimal::parse("12480")->grouped(2) == "12,480.00");
+  CHECK(decimal::parse("-1234.5")->grouped(2) == "-1,234.50");
+  CHECK(decimal::parse("999")->grouped(0) == "999");
+  CHECK(decimal::parse("1000")->grouped(0) == "1,000");
+  CHECK(decimal::parse("0")->grouped(2) == "0.00");
+  CHECK(decimal::parse("1234567890.123")->grouped(3) == "1,234,567,890.123");
+  CHECK(decimal::parse("9999999999999999999.995")->grouped(2) == "10,000,000,000,000,000,000.00");
+}
+
+TEST_CASE("decimal compares by value and adds and subtracts with overflow checks") {
+  auto d = [](std::string_view t) { return *decimal::parse(t); };
+  CHECK(d("1.50") == d("1.5"));
+  CHECK(d("1.5") < d("1.51"));
+  CHECK(d("-2") < d("-1.999"));
+  CHECK(d("100") > d("99.999999999999999999"));
+  CHECK(checked_add(d("12480.5"), d("0.25"))->to_string() == "12480.75");
+  CHECK(checked_sub(d("1234.5"), d("1481.4"))->to_string() == "-246.9");
+  CHECK(checked_add(d("0.1"), d("0.2"))->to_string() == "0.3");
+  CHECK_FALSE(checked_add(d("9999999999999999999"), d("1")));
+  CHECK(checked_sub(d("-9999999999999999998"), d("1")));
+  CHECK_FALSE(checked_sub(d("-9999999999999999999"), d("1")));
+  CHECK(checked_add(d("9999999999999999999.999999999999999999"), d("-0.000000000000000001"))->to_string() ==
+        "9999999999999999999.999999999999999998");
+}
+
+TEST_CASE("decimal converts to a JSON number for Jira number fields") {
+  CHECK(decimal::parse("12480")->to_json().as_int64() == 12480);
+  CHECK(decimal::parse("12480.50")->to_json().as_double() == 12480.5);
+  CHECK(decimal::parse("9999999999999999999")->to_json().is_double());
+}
