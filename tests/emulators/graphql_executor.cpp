@@ -1,0 +1,644 @@
+#include "tests/emulators/graphql_executor.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "tests/emulators/graphql_document.hpp"
+#include "tests/emulators/graphql_values.hpp"
+#include "tests/emulators/json_text.hpp"
+#include "tests/emulators/loose_json.hpp"
+#include "tests/emulators/text.hpp"
+
+namespace mlc::emu::graphql {
+namespace json = boost::json;
+
+char const* scalar_name(scalar_type t) {
+  switch (t) {
+    case scalar_type::string: return "String";
+    case scalar_type::id: return "ID";
+    case scalar_type::integer: return "Int";
+    case scalar_type::decimal: return "Decimal";
+    case scalar_type::boolean: return "Boolean";
+    case scalar_type::date: return "Date";
+    case scalar_type::datetime: return "Datetime";
+    case scalar_type::enumeration: return "Enum";
+  }
+  return "String";
+}
+
+namespace {
+
+json::object error_entry(std::string message, location loc) {
+  json::object e;
+  e["message"] = std::move(message);
+  json::object l;
+  l["line"] = loc.line;
+  l["column"] = loc.column;
+  json::array locs;
+  locs.push_back(std::move(l));
+  e["locations"] = std::move(locs);
+  return e;
+}
+
+// Where a selection set is being read: a record type or one of the paging wrappers.
+enum class level { object, collection, connection, edge, page_info };
+
+struct scope {
+  level lv = level::object;
+  object_type const* type = nullptr;
+
+  std::string type_name() const {
+    switch (lv) {
+      case level::object: return type->name;
+      case level::collection: return type->name + "_Operations";
+      case level::connection: return type->name + "Connection";
+      case level::edge: return type->name + "Edge";
+      case level::page_info: return "PageInfo";
+    }
+    return type->name;
+  }
+};
+
+struct child_info {
+  bool known = false;
+  bool composite = false;  // needs a selection set
+  std::string type_name;   // for messages
+  scope next;
+  std::set<std::string> args;  // accepted argument names
+};
+
+std::set<std::string> const k_query_args{"filter", "first", "after", "last", "before", "orderBy"};
+
+child_info lookup(scope const& s, std::string const& name) {
+  child_info c;
+  if (name == "__typename") {
+    c.known = true;
+    c.type_name = "String";
+    return c;
+  }
+  switch (s.lv) {
+    case level::object: {
+      auto it = s.type->fields.find(name);
+      if (it == s.type->fields.end()) return c;
+      c.known = true;
+      auto const& f = it->second;
+      if (f.k == field_def::kind::scalar) {
+        c.type_name = scalar_name(f.scalar);
+      } else if (f.k == field_def::kind::object) {
+        c.composite = true;
+        c.next = {level::object, f.type};
+        c.type_name = f.type->name;
+      } else {
+        c.composite = true;
+        c.next = {level::collection, f.type};
+        c.type_name = c.next.type_name();
+      }
+      return c;
+    }
+    case level::collection:
+      if (name == "query") {
+        c.known = c.composite = true;
+        c.next = {level::connection, s.type};
+        c.type_name = c.next.type_name();
+        c.args = k_query_args;
+      }
+      return c;
+    case level::connection:
+      if (name == "edges") {
+        c.known = c.composite = true;
+        c.next = {level::edge, s.type};
+        c.type_name = "[" + c.next.type_name() + "]";
+      } else if (name == "pageInfo") {
+        c.known = c.composite = true;
+        c.next = {level::page_info, s.type};
+        c.type_name = "PageInfo";
+      } else if (name == "totalCount") {
+        c.known = true;
+        c.type_name = "Int";
+      }
+      return c;
+    case level::edge:
+      if (name == "node") {
+        c.known = c.composite = true;
+        c.next = {level::object, s.type};
+        c.type_name = s.type->name;
+      } else if (name == "cursor") {
+        c.known = true;
+        c.type_name = "String";
+      }
+      return c;
+    case level::page_info:
+      if (name == "endCursor" || name == "startCursor") {
+        c.known = true;
+        c.type_name = "String";
+      } else if (name == "hasNextPage" || name == "hasPreviousPage") {
+        c.known = true;
+        c.type_name = "Boolean";
+      }
+      return c;
+  }
+  return c;
+}
+
+using field_error = query_error;
+
+class executor {
+ public:
+  executor(object_type const& root_type, void const* root, request const& req, limits const& lim)
+      : root_type_{root_type}, root_{root}, req_{req}, lim_{lim} {}
+
+  result run() {
+    result out;
+    document doc;
+    try {
+      doc = parse(req_.query);
+    } catch (syntax_error const& e) {
+      out.body["errors"] = json::array{error_entry(e.what(), e.where())};
+      return out;
+    }
+    for (auto const& f : doc.fragments) {
+      if (fragments_.count(f.name)) error("There can be only one fragment named \"" + f.name + "\".", f.loc);
+      fragments_.emplace(f.name, &f);
+    }
+    operation const* op = choose(doc);
+    if (op) {
+      for (auto const& v : op->variables) defined_.insert(v.name);
+      if (op->kind != "query")
+        error("Schema is not configured for " + op->kind + "s.", op->loc);
+      std::set<std::string> visiting;
+      validate_set(scope{level::object, &root_type_}, op->selections, visiting);
+      for (auto const& d : op->directives) check_directive(d);
+    }
+    if (!errors_.empty()) {
+      out.body["errors"] = std::move(errors_);
+      return out;
+    }
+    coerce_variables(*op);
+    if (!errors_.empty()) {
+      out.body["errors"] = std::move(errors_);
+      return out;
+    }
+    json::array path;
+    std::vector<selection_set const*> sets{&op->selections};
+    json::value data = exec_object(root_type_, root_, sets, path);
+    out.body["data"] = std::move(data);
+    if (!errors_.empty()) out.body["errors"] = std::move(errors_);
+    out.collections_read = std::move(collections_read_);
+    return out;
+  }
+
+ private:
+  void error(std::string message, location loc) { errors_.push_back(error_entry(std::move(message), loc)); }
+
+  operation const* choose(document const& doc) {
+    if (doc.operations.empty()) {
+      error("Must provide an operation.", location{});
+      return nullptr;
+    }
+    if (!req_.operation_name.empty()) {
+      for (auto const& op : doc.operations)
+        if (op.name == req_.operation_name) return &op;
+      error("Unknown operation named \"" + req_.operation_name + "\".", location{});
+      return nullptr;
+    }
+    if (doc.operations.size() > 1) {
+      error("Must provide operation name if query contains multiple operations.", location{});
+      return nullptr;
+    }
+    return &doc.operations.front();
+  }
+
+  // ---- validation -------------------------------------------------------------------
+
+  void check_directive(directive const& d) {
+    if (d.name != "skip" && d.name != "include") {
+      error("Unknown directive \"@" + d.name + "\".", d.loc);
+      return;
+    }
+    bool has_if = false;
+    for (auto const& [n, v] : d.arguments) {
+      if (n != "if") {
+        error("Unknown argument \"" + n + "\" on directive \"@" + d.name + "\".", v.loc);
+        continue;
+      }
+      has_if = true;
+      check_value(v, "Boolean");
+    }
+    if (!has_if)
+      error("Directive \"@" + d.name + "\" argument \"if\" of type \"Boolean!\" is required, but it was not provided.",
+            d.loc);
+  }
+
+  void check_value(value const& v, std::string const& expected) {
+    using k = value::kind;
+    if (v.k == k::variable) {
+      if (!defined_.count(v.text)) error("Variable \"$" + v.text + "\" is not defined.", v.loc);
+      return;
+    }
+    if (v.k == k::null) return;
+    bool ok = (expected == "String" && v.k == k::string) || (expected == "Int" && v.k == k::integer) ||
+              (expected == "Boolean" && v.k == k::boolean);
+    if (ok) return;
+    if (expected == "Int")
+      error("Int cannot represent non-integer value: " + literal_text(v), v.loc);
+    else if (expected == "Boolean")
+      error("Boolean cannot represent a non boolean value: " + literal_text(v), v.loc);
+    else
+      error("String cannot represent a non string value: " + literal_text(v), v.loc);
+  }
+
+  static std::string literal_text(value const& v) {
+    switch (v.k) {
+      case value::kind::string: return "\"" + v.text + "\"";
+      case value::kind::boolean: return v.boolean ? "true" : "false";
+      case value::kind::list: return "[...]";
+      case value::kind::object: return "{...}";
+      default: return v.text;
+    }
+  }
+
+  void validate_set(scope const& s, selection_set const& set, std::set<std::string>& visiting) {
+    for (auto const& sel : set) {
+      for (auto const& d : sel.directives) check_directive(d);
+      if (sel.k == selection::kind::fragment_spread) {
+        auto it = fragments_.find(sel.name);
+        if (it == fragments_.end()) {
+          error("Unknown fragment \"" + sel.name + "\".", sel.loc);
+          continue;
+        }
+        if (it->second->type_condition != s.type_name()) {
+          error("Fragment \"" + sel.name + "\" cannot be spread here as objects of type \"" + s.type_name() +
+                    "\" can never be of type \"" + it->second->type_condition + "\".",
+                sel.loc);
+          continue;
+        }
+        if (visiting.count(sel.name)) {
+          error("Cannot spread fragment \"" + sel.name + "\" within itself.", sel.loc);
+          continue;
+        }
+        visiting.insert(sel.name);
+        validate_set(s, it->second->selections, visiting);
+        visiting.erase(sel.name);
+        continue;
+      }
+      if (sel.k == selection::kind::inline_fragment) {
+        if (!sel.type_condition.empty() && sel.type_condition != s.type_name()) {
+          error("Fragment cannot be spread here as objects of type \"" + s.type_name() +
+                    "\" can never be of type \"" + sel.type_condition + "\".",
+                sel.loc);
+          continue;
+        }
+        validate_set(s, sel.selections, visiting);
+        continue;
+      }
+      auto c = lookup(s, sel.name);
+      if (!c.known) {
+        error("Cannot query field \"" + sel.name + "\" on type \"" + s.type_name() + "\".", sel.loc);
+        continue;
+      }
+      for (auto const& [n, v] : sel.arguments) {
+        if (!c.args.count(n)) {
+          error("Unknown argument \"" + n + "\" on field \"" + s.type_name() + "." + sel.name + "\".", v.loc);
+          continue;
+        }
+        check_value(v, n == "first" || n == "last" ? "Int" : "String");
+      }
+      if (!c.composite && !sel.selections.empty()) {
+        error("Field \"" + sel.name + "\" must not have a selection since type \"" + c.type_name +
+                  "\" has no subfields.",
+              sel.loc);
+      } else if (c.composite && sel.selections.empty()) {
+        error("Field \"" + sel.name + "\" of type \"" + c.type_name +
+                  "\" must have a selection of subfields. Did you mean \"" + sel.name + " { ... }\"?",
+              sel.loc);
+      } else if (c.composite) {
+        validate_set(c.next, sel.selections, visiting);
+      }
+    }
+  }
+
+  // ---- variables ----------------------------------------------------------------------
+
+  void coerce_variables(operation const& op) {
+    for (auto const& def : op.variables) {
+      auto it = req_.variables.find(def.name);
+      json::value v;
+      if (it != req_.variables.end()) {
+        v = it->value();
+      } else if (def.default_value) {
+        v = literal(*def.default_value);
+      } else if (def.non_null) {
+        error("Variable \"$" + def.name + "\" of required type \"" + def.type + "\" was not provided.", def.loc);
+        continue;
+      } else {
+        continue;  // absent: arguments using it are treated as not given
+      }
+      if (v.is_null() && def.non_null) {
+        error("Variable \"$" + def.name + "\" of non-null type \"" + def.type + "\" must not be null.", def.loc);
+        continue;
+      }
+      std::string base = def.type;
+      if (!base.empty() && base.back() == '!') base.pop_back();
+      bool bad = !v.is_null() && ((base == "String" && !v.is_string()) || (base == "Int" && !v.is_int64()) ||
+                                  (base == "Boolean" && !v.is_bool()));
+      if (bad) {
+        error("Variable \"$" + def.name + "\" got invalid value " + to_json_text(v) + "; " + base +
+                  " cannot represent this value.",
+              def.loc);
+        continue;
+      }
+      variables_[def.name] = std::move(v);
+    }
+  }
+
+  json::value literal(value const& v) const {
+    using k = value::kind;
+    switch (v.k) {
+      case k::null: return nullptr;
+      case k::integer:
+        try {
+          return json::value(std::int64_t(std::stoll(v.text)));
+        } catch (std::exception const&) {
+          return json::value(std::stod(v.text));
+        }
+      case k::floating: return json::value(std::stod(v.text));
+      case k::string:
+      case k::enumeration: return json::value(v.text);
+      case k::boolean: return json::value(v.boolean);
+      case k::variable: {
+        auto it = variables_.find(v.text);
+        return it == variables_.end() ? json::value(nullptr) : it->second;
+      }
+      case k::list: {
+        json::array a;
+        for (auto const& i : v.items) a.push_back(literal(i));
+        return a;
+      }
+      case k::object: {
+        json::object o;
+        for (auto const& [n, i] : v.fields) o[n] = literal(i);
+        return o;
+      }
+    }
+    return nullptr;
+  }
+
+  // ---- execution ----------------------------------------------------------------------
+
+  bool included(std::vector<directive> const& ds) const {
+    for (auto const& d : ds) {
+      bool cond = false;
+      for (auto const& [n, v] : d.arguments)
+        if (n == "if") {
+          auto b = literal(v);
+          cond = b.is_bool() && b.get_bool();
+        }
+      if (d.name == "skip" && cond) return false;
+      if (d.name == "include" && !cond) return false;
+    }
+    return true;
+  }
+
+  struct merged_field {
+    selection const* first = nullptr;
+    std::vector<selection_set const*> subsets;
+  };
+  using field_list = std::vector<std::pair<std::string, merged_field>>;
+
+  void collect(std::vector<selection_set const*> const& sets, field_list& out) const {
+    for (auto const* set : sets)
+      for (auto const& sel : *set) {
+        if (!included(sel.directives)) continue;
+        if (sel.k == selection::kind::fragment_spread) {
+          std::vector<selection_set const*> inner{&fragments_.at(sel.name)->selections};
+          collect(inner, out);
+          continue;
+        }
+        if (sel.k == selection::kind::inline_fragment) {
+          std::vector<selection_set const*> inner{&sel.selections};
+          collect(inner, out);
+          continue;
+        }
+        auto key = sel.response_key();
+        auto it = std::find_if(out.begin(), out.end(), [&](auto const& p) { return p.first == key; });
+        if (it == out.end()) {
+          out.emplace_back(key, merged_field{&sel, {}});
+          it = std::prev(out.end());
+        }
+        if (!sel.selections.empty()) it->second.subsets.push_back(&sel.selections);
+      }
+  }
+
+  json::value exec_object(object_type const& type, void const* obj, std::vector<selection_set const*> const& sets,
+                          json::array& path) {
+    field_list fields;
+    collect(sets, fields);
+    json::object out;
+    for (auto const& [key, mf] : fields) {
+      auto const& sel = *mf.first;
+      if (sel.name == "__typename") {
+        out[key] = type.name;
+        continue;
+      }
+      auto const& f = type.fields.at(sel.name);
+      path.push_back(json::value(key));
+      try {
+        switch (f.k) {
+          case field_def::kind::scalar: out[key] = f.read_scalar(obj, root_); break;
+          case field_def::kind::object: {
+            void const* child = f.read_object(obj, root_);
+            out[key] = child ? exec_object(*f.type, child, mf.subsets, path) : json::value(nullptr);
+            break;
+          }
+          case field_def::kind::collection: out[key] = exec_collection(f, obj, mf.subsets, path); break;
+        }
+      } catch (field_error const& e) {
+        out[key] = nullptr;
+        add_field_error(e.what(), sel.loc, path);
+      }
+      path.pop_back();
+    }
+    return out;
+  }
+
+  void add_field_error(std::string const& message, location loc, json::array const& path) {
+    auto e = error_entry(message, loc);
+    e["path"] = path;
+    errors_.push_back(std::move(e));
+  }
+
+  json::value exec_collection(field_def const& f, void const* obj, std::vector<selection_set const*> const& sets,
+                              json::array& path) {
+    field_list fields;
+    collect(sets, fields);
+    json::object out;
+    for (auto const& [key, mf] : fields) {
+      auto const& sel = *mf.first;
+      if (sel.name == "__typename") {
+        out[key] = f.type->name + "_Operations";
+        continue;
+      }
+      path.push_back(json::value(key));
+      try {
+        if (obj == root_) collections_read_.push_back(f.type->name);
+        out[key] = exec_query(*f.type, f.read_items(obj, root_), sel, mf.subsets, path);
+      } catch (field_error const& e) {
+        out[key] = nullptr;
+        add_field_error(e.what(), sel.loc, path);
+      }
+      path.pop_back();
+    }
+    return out;
+  }
+
+  json::value arg(selection const& sel, char const* name) const {
+    for (auto const& [n, v] : sel.arguments)
+      if (n == name) return literal(v);
+    return nullptr;
+  }
+
+  json::value exec_query(object_type const& type, std::vector<void const*> items, selection const& sel,
+                         std::vector<selection_set const*> const& sets, json::array& path) {
+    json::value filter_text = arg(sel, "filter");
+    json::value order_text = arg(sel, "orderBy");
+    json::value first = arg(sel, "first");
+    json::value last = arg(sel, "last");
+    json::value after = arg(sel, "after");
+    json::value before = arg(sel, "before");
+
+    if (filter_text.is_string() && !trim(filter_text.get_string()).empty()) {
+      json::value f;
+      try {
+        f = parse_loose_json(filter_text.get_string());
+      } catch (loose_json_error const& e) {
+        throw field_error(std::string("Invalid filter: ") + e.what());
+      }
+      if (!f.is_object()) throw field_error("Invalid filter: expected an object like {code: 'X'}");
+      std::vector<void const*> kept;
+      for (auto const* it : items)
+        if (matches(type, it, root_, f.get_object())) kept.push_back(it);
+      items = std::move(kept);
+    }
+    auto keys = sort_keys(type, order_text);
+    std::vector<std::pair<json::array, void const*>> rows;
+    rows.reserve(items.size());
+    for (auto const* it : items) rows.emplace_back(key_of(keys, it, root_), it);
+    auto less = [&](json::array const& a, json::array const& b) { return compare_keys(keys, a, b) < 0; };
+    std::sort(rows.begin(), rows.end(), [&](auto const& a, auto const& b) { return less(a.first, b.first); });
+    std::size_t total = rows.size();
+
+    std::size_t begin = 0, end = rows.size();
+    if (after.is_string()) {
+      auto k = decode_cursor(after.get_string(), keys.size());
+      begin = std::size_t(std::upper_bound(rows.begin(), rows.end(), k,
+                                           [&](json::array const& key, auto const& row) { return less(key, row.first); }) -
+                          rows.begin());
+    }
+    if (before.is_string()) {
+      auto k = decode_cursor(before.get_string(), keys.size());
+      end = std::size_t(std::lower_bound(rows.begin(), rows.end(), k,
+                                         [&](auto const& row, json::array const& key) { return less(row.first, key); }) -
+                        rows.begin());
+      end = std::max(end, begin);
+    }
+    bool has_previous = begin > 0, has_next = end < rows.size();
+    auto page_size = [&](json::value const& v, char const* name) -> std::optional<std::size_t> {
+      if (v.is_null()) return std::nullopt;
+      if (!v.is_int64() || v.get_int64() < 0 || v.get_int64() > lim_.max_page_size)
+        throw field_error(std::string("Argument \"") + name + "\" must be between 0 and " +
+                          std::to_string(lim_.max_page_size));
+      return std::size_t(v.get_int64());
+    };
+    auto n_first = page_size(first, "first");
+    auto n_last = page_size(last, "last");
+    if (!n_first && !n_last) n_first = std::size_t(lim_.default_page_size);
+    if (n_first && end - begin > *n_first) {
+      end = begin + *n_first;
+      has_next = true;
+    }
+    if (n_last && end - begin > *n_last) {
+      begin = end - *n_last;
+      has_previous = true;
+    }
+
+    field_list fields;
+    collect(sets, fields);
+    json::object out;
+    for (auto const& [key, mf] : fields) {
+      auto const& name = mf.first->name;
+      if (name == "__typename") {
+        out[key] = type.name + "Connection";
+      } else if (name == "totalCount") {
+        out[key] = std::int64_t(total);
+      } else if (name == "pageInfo") {
+        field_list pf;
+        collect(mf.subsets, pf);
+        json::object pi;
+        for (auto const& [pk, pmf] : pf) {
+          auto const& pn = pmf.first->name;
+          if (pn == "__typename") pi[pk] = "PageInfo";
+          else if (pn == "hasNextPage") pi[pk] = has_next;
+          else if (pn == "hasPreviousPage") pi[pk] = has_previous;
+          else if (pn == "endCursor") pi[pk] = end > begin ? json::value(encode_cursor(rows[end - 1].first)) : json::value(nullptr);
+          else if (pn == "startCursor") pi[pk] = end > begin ? json::value(encode_cursor(rows[begin].first)) : json::value(nullptr);
+        }
+        out[key] = std::move(pi);
+      } else if (name == "edges") {
+        field_list ef;
+        collect(mf.subsets, ef);
+        json::array edges;
+        path.push_back(json::value(key));
+        for (std::size_t i = begin; i < end; ++i) {
+          path.push_back(json::value(std::int64_t(i - begin)));
+          json::object edge;
+          for (auto const& [ek, emf] : ef) {
+            auto const& en = emf.first->name;
+            if (en == "__typename") edge[ek] = type.name + "Edge";
+            else if (en == "cursor") edge[ek] = encode_cursor(rows[i].first);
+            else if (en == "node") {
+              path.push_back(json::value(ek));
+              edge[ek] = exec_object(type, rows[i].second, emf.subsets, path);
+              path.pop_back();
+            }
+          }
+          edges.push_back(std::move(edge));
+          path.pop_back();
+        }
+        path.pop_back();
+        out[key] = std::move(edges);
+      }
+    }
+    return out;
+  }
+
+  static std::string encode_cursor(json::array const& key) { return base64_encode(to_json_text(key)); }
+
+  static json::array decode_cursor(std::string_view text, std::size_t size) {
+    auto raw = base64_decode(text);
+    std::string err;
+    json::value v = raw ? parse_json(*raw, err) : json::value(nullptr);
+    if (!raw || !err.empty() || !v.is_array() || v.get_array().size() != size)
+      throw field_error("Invalid cursor: '" + std::string(text) + "'");
+    return v.get_array();
+  }
+
+  object_type const& root_type_;
+  void const* root_;
+  request const& req_;
+  limits lim_;
+  json::array errors_;
+  std::map<std::string, fragment const*> fragments_;
+  std::set<std::string> defined_;
+  std::map<std::string, json::value> variables_;
+  std::vector<std::string> collections_read_;
+};
+
+}  // namespace
+
+result execute(object_type const& root_type, void const* root, request const& req, limits const& lim) {
+  executor ex{root_type, root, req, lim};
+  return ex.run();
+}
+
+}  // namespace mlc::emu::graphql

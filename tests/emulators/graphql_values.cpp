@@ -1,0 +1,229 @@
+#include "tests/emulators/graphql_values.hpp"
+
+#include "tests/emulators/json_text.hpp"
+#include "tests/emulators/loose_json.hpp"
+#include "tests/emulators/time_text.hpp"
+
+namespace mlc::emu::graphql {
+namespace json = boost::json;
+namespace {
+
+void walk_order(object_type const& type, json::object const& o, std::vector<field_def const*> prefix,
+                std::string const& prefix_name, std::vector<sort_key>& out) {
+  for (auto const& kv : o) {
+    std::string key{kv.key()};
+    auto it = type.fields.find(key);
+    std::string name = prefix_name.empty() ? key : prefix_name + "." + key;
+    if (it == type.fields.end())
+      throw query_error("Invalid orderBy: property '" + name + "' does not exist on " + type.name);
+    auto const& f = it->second;
+    auto path = prefix;
+    path.push_back(&f);
+    if (f.k == field_def::kind::object) {
+      if (!kv.value().is_object()) throw query_error("Invalid orderBy: '" + name + "' is a reference; give {" + key + ": {code: 1}}");
+      walk_order(*f.type, kv.value().get_object(), path, name, out);
+      continue;
+    }
+    if (f.k != field_def::kind::scalar) throw query_error("Invalid orderBy: cannot sort on collection '" + name + "'");
+    auto const& v = kv.value();
+    if (!v.is_int64() || (v.get_int64() != 1 && v.get_int64() != -1))
+      throw query_error("Invalid orderBy: '" + name + "' must be 1 or -1");
+    out.push_back(sort_key{path, name, v.get_int64() == -1});
+  }
+}
+
+std::optional<double> number_of(json::value const& v) {
+  if (v.is_int64()) return double(v.get_int64());
+  if (v.is_uint64()) return double(v.get_uint64());
+  if (v.is_double()) return v.get_double();
+  if (v.is_string()) {
+    try {
+      std::size_t used = 0;
+      std::string s{v.get_string()};
+      double d = std::stod(s, &used);
+      if (used == s.size()) return d;
+    } catch (std::exception const&) {
+    }
+  }
+  return std::nullopt;
+}
+
+template <class T>
+int three_way(T a, T b) {
+  return a < b ? -1 : b < a ? 1 : 0;
+}
+
+bool is_operator(std::string_view k) {
+  return k == "_eq" || k == "_ne" || k == "_gt" || k == "_gte" || k == "_lt" || k == "_lte" || k == "_in" ||
+         k == "_nin";
+}
+
+bool eval_op(std::string_view op, scalar_type t, json::value const& stored, json::value const& operand,
+             std::string const& field) {
+  if (op == "_in" || op == "_nin") {
+    if (!operand.is_array()) throw query_error("Invalid filter: " + std::string(op) + " on '" + field + "' needs a list");
+    bool found = false;
+    for (auto const& o : operand.get_array())
+      if (compare_scalar(t, stored, o, field) == 0 && !(stored.is_null() != o.is_null())) found = true;
+    return op == "_in" ? found : !found;
+  }
+  if (stored.is_null() || operand.is_null()) {
+    bool both = stored.is_null() && operand.is_null();
+    if (op == "_eq") return both;
+    if (op == "_ne") return !both;
+    return false;
+  }
+  int c = compare_scalar(t, stored, operand, field);
+  if (op == "_eq") return c == 0;
+  if (op == "_ne") return c != 0;
+  if (op == "_gt") return c > 0;
+  if (op == "_gte") return c >= 0;
+  if (op == "_lt") return c < 0;
+  return c <= 0;  // _lte
+}
+
+}  // namespace
+
+int compare_scalar(scalar_type t, json::value const& a, json::value const& b, std::string const& field) {
+  if (a.is_null() || b.is_null()) return three_way(!a.is_null(), !b.is_null());
+  auto bad = [&](char const* what) {
+    return query_error("Invalid filter value " + to_json_text(b) + " for '" + field + "': expected " + what);
+  };
+  switch (t) {
+    case scalar_type::datetime: {
+      auto x = a.is_string() ? parse_timestamp(a.get_string()) : std::nullopt;
+      auto y = b.is_string() ? parse_timestamp(b.get_string()) : std::nullopt;
+      if (!y) throw bad("a date-time like '2026-01-01T00:00:00Z'");
+      if (!x) return -1;
+      return three_way(*x, *y);
+    }
+    case scalar_type::date: {
+      auto x = a.is_string() ? parse_date(a.get_string()) : std::nullopt;
+      auto y = b.is_string() ? parse_date(b.get_string()) : std::nullopt;
+      if (!y) throw bad("a date like '2026-01-31'");
+      if (!x) return -1;
+      return three_way(*x, *y);
+    }
+    case scalar_type::integer:
+    case scalar_type::decimal: {
+      auto x = number_of(a), y = number_of(b);
+      if (!y) throw bad("a number");
+      if (!x) return -1;
+      return three_way(*x, *y);
+    }
+    case scalar_type::boolean: {
+      bool y;
+      if (b.is_bool()) y = b.get_bool();
+      else if (b.is_string() && (b.get_string() == "true" || b.get_string() == "false")) y = b.get_string() == "true";
+      else throw bad("true or false");
+      return three_way(a.is_bool() && a.get_bool(), y);
+    }
+    default: {
+      std::string y = b.is_string() ? std::string(b.get_string()) : to_json_text(b);
+      std::string_view x = a.is_string() ? std::string_view(a.get_string()) : std::string_view{};
+      return three_way(x, std::string_view(y));
+    }
+  }
+}
+
+std::vector<sort_key> sort_keys(object_type const& type, json::value const& order_by_text) {
+  std::vector<sort_key> keys;
+  if (order_by_text.is_string() && !order_by_text.get_string().empty()) {
+    json::value o;
+    try {
+      o = parse_loose_json(order_by_text.get_string());
+    } catch (loose_json_error const& e) {
+      throw query_error(std::string("Invalid orderBy: ") + e.what());
+    }
+    if (!o.is_object()) throw query_error("Invalid orderBy: expected an object like {_updateStamp: 1, id: 1}");
+    walk_order(type, o.get_object(), {}, "", keys);
+  }
+  for (auto const& name : type.default_order) {
+    bool present = false;
+    for (auto const& k : keys) present = present || k.name == name;
+    if (!present) keys.push_back(sort_key{{&type.fields.at(name)}, name, false});
+  }
+  return keys;
+}
+
+json::array key_of(std::vector<sort_key> const& keys, void const* item, void const* root) {
+  json::array out;
+  out.reserve(keys.size());
+  for (auto const& k : keys) {
+    void const* cur = item;
+    for (std::size_t i = 0; i + 1 < k.path.size() && cur; ++i) cur = k.path[i]->read_object(cur, root);
+    out.push_back(cur ? k.path.back()->read_scalar(cur, root) : json::value(nullptr));
+  }
+  return out;
+}
+
+int compare_keys(std::vector<sort_key> const& keys, json::array const& a, json::array const& b) {
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto const& f = *keys[i].path.back();
+    int c;
+    if (a[i].is_null() || b[i].is_null())
+      c = three_way(!a[i].is_null(), !b[i].is_null());
+    else if (f.scalar == scalar_type::decimal || f.scalar == scalar_type::integer)
+      c = three_way(number_of(a[i]).value_or(0), number_of(b[i]).value_or(0));
+    else if (f.scalar == scalar_type::boolean)
+      c = three_way(a[i].is_bool() && a[i].get_bool(), b[i].is_bool() && b[i].get_bool());
+    else
+      c = three_way(a[i].is_string() ? std::string_view(a[i].get_string()) : std::string_view{},
+                    b[i].is_string() ? std::string_view(b[i].get_string()) : std::string_view{});
+    if (c != 0) return keys[i].descending ? -c : c;
+  }
+  return 0;
+}
+
+bool matches(object_type const& type, void const* item, void const* root, json::object const& filter) {
+  for (auto const& kv : filter) {
+    std::string key{kv.key()};
+    auto const& v = kv.value();
+    if (key == "_and" || key == "_or") {
+      if (!v.is_array()) throw query_error("Invalid filter: " + key + " needs a list of conditions");
+      bool any = false, all = true;
+      for (auto const& c : v.get_array()) {
+        if (!c.is_object()) throw query_error("Invalid filter: " + key + " items must be objects");
+        bool m = matches(type, item, root, c.get_object());
+        any = any || m;
+        all = all && m;
+      }
+      if (key == "_and" ? !all : !any) return false;
+      continue;
+    }
+    if (key == "_not") {
+      if (!v.is_object()) throw query_error("Invalid filter: _not needs a condition object");
+      if (matches(type, item, root, v.get_object())) return false;
+      continue;
+    }
+    auto it = type.fields.find(key);
+    if (it == type.fields.end())
+      throw query_error("Invalid filter: property '" + key + "' does not exist on " + type.name);
+    auto const& f = it->second;
+    if (f.k == field_def::kind::collection)
+      throw query_error("Invalid filter: collection '" + key + "' cannot be filtered here");
+    if (f.k == field_def::kind::object) {
+      void const* child = f.read_object(item, root);
+      if (v.is_null()) {
+        if (child) return false;
+        continue;
+      }
+      if (!v.is_object()) throw query_error("Invalid filter: reference '" + key + "' needs a condition object");
+      if (!child || !matches(*f.type, child, root, v.get_object())) return false;
+      continue;
+    }
+    json::value stored = f.read_scalar(item, root);
+    if (v.is_object()) {
+      for (auto const& op : v.get_object()) {
+        if (!is_operator(op.key()))
+          throw query_error("Invalid filter: unknown operator '" + std::string(op.key()) + "' on '" + key + "'");
+        if (!eval_op(op.key(), f.scalar, stored, op.value(), key)) return false;
+      }
+    } else if (!eval_op("_eq", f.scalar, stored, v, key)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace mlc::emu::graphql
