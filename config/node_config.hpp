@@ -106,6 +106,9 @@ struct node_config {
   std::vector<config_error> warnings;  // plaintext secrets, tls_verify off: `check` prints them
 };
 
+// What a "defaults" object parses into: a tenant_config without id, not yet validated.
+using tenant_defaults = tenant_config;
+
 // Logical field names accepted as keys of jira.field_map.
 std::vector<std::string> const& logical_fields();
 // Entities a tenant may sync.

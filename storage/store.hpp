@@ -111,6 +111,8 @@ class store {
   // with ONE WAL sync, then resumes each waiter on its own executor. Completes (or throws
   // storage_error) only after the batch is durable. Not cancellable once queued: the
   // write happens regardless, so a cancelled caller must assume it may have committed.
+  // A pending commit keeps its io_context's run() going (outstanding work); close the
+  // store before destroying an io_context whose coroutines still await commits.
   asio::awaitable<void> commit(write_batch);
   // The same with any Asio completion token; signature void(std::exception_ptr).
   template <class Token>

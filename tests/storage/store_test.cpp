@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 #include "storage/keys.hpp"
@@ -123,6 +125,43 @@ TEST_CASE("a second open of a locked directory names the problem") {
   auto reader = store::open(dir.path(), ro);
   CHECK(reader->get(column::watermarks, make_key("t", "po")) == std::optional<std::string>{"w"});
   CHECK_THROWS_WITH(reader->commit_now({{column::audit, "k", "v"}}), Catch::Contains("read-only"));
+}
+
+TEST_CASE("a directory held by another running process is reported as locked") {
+  temp_dir dir;
+  int ready[2], release[2];
+  REQUIRE(::pipe(ready) == 0);
+  REQUIRE(::pipe(release) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // the "running node": hold the store until the parent closes `release`
+    ::close(ready[0]);
+    ::close(release[1]);
+    int status = 0;
+    try {
+      auto s = store::open(dir.path(), fast());
+      char ok = 1;
+      if (::write(ready[1], &ok, 1) != 1) status = 2;
+      char buf;
+      while (::read(release[0], &buf, 1) > 0) {
+      }
+    } catch (...) {
+      status = 1;
+    }
+    ::_exit(status);
+  }
+  ::close(ready[1]);
+  ::close(release[0]);
+  char ok = 0;
+  REQUIRE(::read(ready[0], &ok, 1) == 1);  // the child has the store open
+  CHECK_THROWS_WITH(store::open(dir.path()), Catch::Contains("locked by another running ml-connector"));
+  ::close(release[1]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  ::close(ready[0]);
+  CHECK_NOTHROW(store::open(dir.path()));  // free again once that process is gone
 }
 
 TEST_CASE("an unknown schema version is refused") {
