@@ -66,6 +66,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       tls.emplace(ssl::context::tls_server);
       tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+      // Idle keep-alive connections give their record buffers back.
+      SSL_CTX_set_mode(tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);
       beast::error_code ec;
       tls->use_certificate_chain_file(options.tls_cert_file, ec);
       if (ec)
