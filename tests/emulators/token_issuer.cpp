@@ -42,7 +42,7 @@ std::variant<token_grant, token_refusal> token_issuer::refresh(std::string const
     it->second.successor = g.refresh_token;
     return g;
   }
-  if (now - *it->second.rotated_at <= grace && refresh_.count(it->second.successor)) {
+  if (now - *it->second.rotated_at < grace && refresh_.count(it->second.successor)) {
     token_grant g;
     g.access_token = new_token('a');
     g.refresh_token = it->second.successor;

@@ -1,0 +1,274 @@
+// Jira emulation: metadata, create-screen checks, value validation, issue lifecycle,
+// Data Center flavour, rate limits.
+#include <catch2/catch.hpp>
+
+#include "tests/emulators/adf.hpp"
+#include "tests/emulators/jira_site.hpp"
+#include "tests/emulators/json_text.hpp"
+#include "tests/emulators/test_fixture.hpp"
+
+namespace {
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using mlc::emu::to_json_text;
+using mlc::emu::test::fixture;
+
+
+json::object issue_body(json::object extra = {}) {
+  json::object fields{{"project", json::object{{"key", "OPS"}}},
+                      {"issuetype", json::object{{"name", "Task"}}},
+                      {"summary", "PO POFR011260001 from Acme"}};
+  for (auto const& kv : extra) fields[kv.key()] = kv.value();
+  return json::object{{"fields", std::move(fields)}};
+}
+
+json::value create(fixture& f, json::object body, int status = 201, std::size_t tenant = 0, char const* v = "3") {
+  return f.call_json(f.jira(tenant, "POST", std::string("/rest/api/") + v + "/issue", to_json_text(body)), status);
+}
+
+}  // namespace
+
+TEST_CASE("jira GET /field lists system and connector custom fields with schemas", "[jira]") {
+  fixture f;
+  auto fields = f.call_json(f.jira(0, "GET", "/rest/api/3/field"), 200).as_array();
+  auto find = [&](std::string const& name) -> json::object const& {
+    for (auto const& v : fields)
+      if (v.at("name") == json::value(name)) return v.as_object();
+    FAIL("no field " << name);
+    throw std::logic_error("unreachable");
+  };
+  auto const& vendor = find("Vendor");
+  CHECK(vendor.at("id") == "customfield_10050");
+  CHECK(vendor.at("custom").as_bool());
+  CHECK(vendor.at("schema").at("type") == "string");
+  CHECK(vendor.at("schema").at("custom") == "com.atlassian.jira.plugin.system.customfieldtypes:textfield");
+  CHECK(find("Total amount").at("schema").at("type") == "number");
+  CHECK(find("Order date").at("schema").at("type") == "date");
+  CHECK(find("Currency").at("schema").at("type") == "option");
+  CHECK(find("Related PO").at("id") == "customfield_10062");
+  CHECK(find("Labels").at("schema").at("items") == "string");
+  CHECK(find("Summary").at("schema").at("system") == "summary");
+}
+
+TEST_CASE("jira createmeta follows the screen; a field off the screen is a 400 naming it", "[jira]") {
+  fixture f;
+  auto types = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/createmeta/OPS/issuetypes"), 200);
+  auto const& list = types.at("issueTypes").as_array();
+  REQUIRE(list.size() >= 1);
+  CHECK(list[0].at("name") == "Task");
+  std::string task{list[0].at("id").as_string()};
+  auto fields_of = [&] {
+    auto meta = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/createmeta/OPS/issuetypes/" + task + "?maxResults=200"), 200);
+    std::map<std::string, json::object> out;
+    for (auto const& v : meta.at("fields").as_array()) out[std::string(v.at("fieldId").as_string())] = v.as_object();
+    return out;
+  };
+  auto meta = fields_of();
+  REQUIRE(meta.count("customfield_10050"));
+  CHECK(meta.at("summary").at("required").as_bool());
+  CHECK_FALSE(meta.at("customfield_10050").at("required").as_bool());
+  CHECK(meta.at("customfield_10054").at("allowedValues").as_array().size() >= 4);
+  CHECK(meta.at("labels").at("operations").as_array().size() == 3);
+
+  auto removed = f.call_json(f.control("POST", "/_emulator/jira/t0000/screen", R"({"remove":"Vendor"})"), 200);
+  CHECK(fields_of().count("customfield_10050") == 0);
+  auto err = create(f, issue_body({{"customfield_10050", "Acme"}}), 400);
+  CHECK(err.at("errors").at("customfield_10050") ==
+        "Field 'customfield_10050' cannot be set. It is not on the appropriate screen, or unknown.");
+  CHECK(err.at("errorMessages").as_array().empty());
+  f.call_json(f.control("POST", "/_emulator/jira/t0000/screen", R"({"add":"customfield_10050"})"), 200);
+  create(f, issue_body({{"customfield_10050", "Acme"}}), 201);
+  f.call_json(f.control("POST", "/_emulator/jira/t0000/screen", R"({"remove":"Nope"})"), 400);
+  f.call_json(f.jira(0, "GET", "/rest/api/3/issue/createmeta/NOPE/issuetypes"), 404);
+}
+
+TEST_CASE("jira create validates values the way Jira does", "[jira]") {
+  fixture f;
+  auto check_error = [&](json::object body, std::string const& field, std::string const& message) {
+    auto e = create(f, std::move(body), 400);
+    INFO(to_json_text(e));
+    CHECK(e.at("errors").at(field) == json::value(message));
+  };
+  check_error(issue_body({{"customfield_10053", "12.50"}}), "customfield_10053", "Operation value must be a number");
+  check_error(issue_body({{"customfield_10051", "31/01/2026"}}), "customfield_10051", "Error parsing date string: 31/01/2026");
+  check_error(issue_body({{"customfield_10051", "2026-02-30"}}), "customfield_10051", "Error parsing date string: 2026-02-30");
+  check_error(issue_body({{"customfield_10054", json::object{{"value", "XXX"}}}}), "customfield_10054", "Option value 'XXX' is not valid");
+  check_error(issue_body({{"customfield_10054", "EUR"}}), "customfield_10054", "Specify a valid 'id' or 'name' for Currency");
+  check_error(issue_body({{"labels", json::array{"has space"}}}), "labels", "The label 'has space' contains spaces which is invalid.");
+  check_error(issue_body({{"description", "plain text"}}), "description",
+              "Operation value must be an Atlassian Document (see the Atlassian Document Format)");
+  json::object bad_adf{{"type", "doc"}, {"version", 1}, {"content", json::array{json::object{{"type", "text"}, {"text", "x"}}}}};
+  check_error(issue_body({{"description", bad_adf}}), "description",
+              "Operation value must be an Atlassian Document (see the Atlassian Document Format)");
+  check_error(issue_body({{"customfield_99999", 1}}), "customfield_99999",
+              "Field 'customfield_99999' cannot be set. It is not on the appropriate screen, or unknown.");
+  check_error(issue_body({{"status", json::object{{"name", "Done"}}}}), "status",
+              "Field 'status' cannot be set. It is not on the appropriate screen, or unknown.");
+  auto no_summary = issue_body();
+  no_summary["fields"].as_object().erase("summary");
+  check_error(no_summary, "summary", "You must specify a summary of the issue.");
+  check_error(issue_body({{"project", json::object{{"key", "NOPE"}}}}), "project", "Specify a valid project ID or key");
+  check_error(issue_body({{"issuetype", json::object{{"name", "Epic"}}}}), "issuetype", "Specify a valid issue type");
+
+  auto r = f.call(f.jira(0, "POST", "/rest/api/3/issue", "{not json"));
+  CHECK(r.status == 400);
+  auto plain = f.jira(0, "POST", "/rest/api/3/issue", to_json_text(issue_body()));
+  plain.headers.set("Content-Type", "text/plain");
+  CHECK(f.call(plain).status == 415);
+
+  CHECK(f.call_json(f.jira(0, "GET", "/rest/api/3/project/OPS"), 200).at("key") == "OPS");
+  auto missing = f.call_json(f.jira(0, "GET", "/rest/api/3/project/NOPE"), 404);
+  CHECK(missing.at("errorMessages").as_array().at(0) == "No project could be found with key 'NOPE'.");
+  f.call_json(f.control("POST", "/_emulator/jira/t0000/project", R"({"exists":false})"), 200);
+  f.call_json(f.jira(0, "GET", "/rest/api/3/project/OPS"), 404);
+  check_error(issue_body(), "project", "Specify a valid project ID or key");
+  f.call_json(f.control("POST", "/_emulator/jira/t0000/project", R"({"action":"create"})"), 200);
+  create(f, issue_body(), 201);
+}
+
+TEST_CASE("jira issue lifecycle: create, get, edit, labels, properties, comments, transitions, links", "[jira]") {
+  fixture f;
+  auto created = create(f, [] {
+    auto b = issue_body({{"customfield_10050", "Acme SA"},
+                         {"customfield_10053", 1234.5},
+                         {"customfield_10054", json::object{{"value", "EUR"}}},
+                         {"customfield_10051", "2026-01-31"},
+                         {"labels", json::array{"x3-po-T0000-PO1"}},
+                         {"description", mlc::emu::adf_paragraph("Order from Acme")}});
+    b["properties"] = json::array{json::object{{"key", "ml-connector.source"}, {"value", json::object{{"id", "PO1"}}}}};
+    return b;
+  }());
+  CHECK(created.at("key") == "OPS-1");
+  CHECK(created.at("self") == "http://127.20.0.1:8080/rest/api/3/issue/10000");
+
+  auto got = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1?properties=ml-connector.source"), 200);
+  auto const& fields = got.at("fields").as_object();
+  CHECK(fields.at("customfield_10053").as_double() == 1234.5);
+  CHECK(fields.at("customfield_10054").at("value") == "EUR");
+  CHECK(fields.at("customfield_10054").at("id") == "10100");
+  CHECK(fields.at("customfield_10052").is_null());
+  CHECK(fields.at("status").at("name") == "To Do");
+  CHECK(got.at("properties").at("ml-connector.source").at("id") == "PO1");
+  auto only = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/10000?fields=summary,Vendor"), 200);
+  CHECK(only.at("fields").as_object().size() == 2);
+  CHECK(only.at("fields").at("customfield_10050") == "Acme SA");
+
+  json::object edit{{"fields", json::object{{"customfield_10053", 99}, {"customfield_10050", nullptr}}},
+                    {"update", json::object{{"labels", json::array{json::object{{"add", "closed"}},
+                                                                   json::object{{"remove", "x3-po-T0000-PO1"}}}}}}};
+  auto e = f.call(f.jira(0, "PUT", "/rest/api/3/issue/OPS-1", to_json_text(edit)));
+  CHECK(e.status == 204);
+  auto after = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1"), 200);
+  CHECK(after.at("fields").at("customfield_10053").as_int64() == 99);
+  CHECK(after.at("fields").at("customfield_10050").is_null());
+  CHECK(to_json_text(after.at("fields").at("labels")) == R"(["closed"])");
+  auto bad_edit = f.call_json(f.jira(0, "PUT", "/rest/api/3/issue/OPS-1", R"({"fields":{"customfield_10051":5}})"), 400);
+  CHECK(bad_edit.at("errors").at("customfield_10051") == "Operation value must be a string");
+  f.call_json(f.jira(0, "PUT", "/rest/api/3/issue/OPS-99", R"({"fields":{}})"), 404);
+
+  // Properties.
+  CHECK(f.call(f.jira(0, "PUT", "/rest/api/3/issue/OPS-1/properties/sync", R"({"hash":"abc"})")).status == 201);
+  CHECK(f.call(f.jira(0, "PUT", "/rest/api/3/issue/OPS-1/properties/sync", R"({"hash":"def"})")).status == 200);
+  CHECK(f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/properties/sync"), 200).at("value").at("hash") == "def");
+  CHECK(f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/properties"), 200).at("keys").as_array().size() == 2);
+  f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/properties/none"), 404);
+
+  // Comments: ADF only.
+  auto comment = f.call_json(
+      f.jira(0, "POST", "/rest/api/3/issue/OPS-1/comment", to_json_text(json::object{{"body", mlc::emu::adf_paragraph("Delivery date 2026-02-01 -> 2026-02-03")}})),
+      201);
+  CHECK(comment.at("body").at("type") == "doc");
+  auto bad_comment = f.call_json(f.jira(0, "POST", "/rest/api/3/issue/OPS-1/comment", R"({"body":"wiki text"})"), 400);
+  CHECK(bad_comment.at("errors").as_object().contains("comment"));
+  CHECK(f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/comment"), 200).at("total").as_int64() == 1);
+
+  // Transitions: To Do -> In Progress -> Done; an unavailable one is a 400.
+  auto tr = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/transitions"), 200);
+  std::vector<std::string> names;
+  for (auto const& t : tr.at("transitions").as_array()) names.emplace_back(t.at("name").as_string());
+  CHECK(names == std::vector<std::string>{"Start", "Done"});
+  CHECK(f.call(f.jira(0, "POST", "/rest/api/3/issue/OPS-1/transitions", R"({"transition":{"id":"11"}})")).status == 204);
+  auto invalid = f.call_json(f.jira(0, "POST", "/rest/api/3/issue/OPS-1/transitions", R"({"transition":{"id":"41"}})"), 400);
+  CHECK(invalid.at("errorMessages").as_array().at(0) == "Transition id '41' is not valid for this issue.");
+  CHECK(f.call(f.jira(0, "POST", "/rest/api/3/issue/OPS-1/transitions", R"({"transition":{"id":"31"}})")).status == 204);
+  CHECK(f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1?fields=status"), 200).at("fields").at("status").at("name") == "Done");
+
+  // Links.
+  create(f, issue_body({{"summary", "Invoice PI1"}}), 201);
+  auto link = f.call(f.jira(0, "POST", "/rest/api/3/issueLink",
+                            R"({"type":{"name":"Relates"},"inwardIssue":{"key":"OPS-2"},"outwardIssue":{"key":"OPS-1"}})"));
+  CHECK(link.status == 201);
+  auto linked = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-2?fields=issuelinks"), 200);
+  CHECK(linked.at("fields").at("issuelinks").as_array().at(0).at("outwardIssue").at("key") == "OPS-1");
+  CHECK(f.call(f.jira(0, "POST", "/rest/api/3/issueLink", R"({"type":{"name":"Nope"},"inwardIssue":{"key":"OPS-2"},"outwardIssue":{"key":"OPS-1"}})")).status == 404);
+
+  // The control API sees it all.
+  auto state = f.call_json(f.control("GET", "/_emulator/state?tenant=t0000"), 200);
+  auto const& issues = state.at("jira").at("t0000").at("issues").as_array();
+  REQUIRE(issues.size() == 2);
+  CHECK(issues[0].at("status") == "Done");
+  CHECK(issues[0].at("comments").as_array().at(0).at("text") == "Delivery date 2026-02-01 -> 2026-02-03");
+  CHECK(issues[0].at("properties").at("ml-connector.source").at("id") == "PO1");
+
+  CHECK(f.call(f.jira(0, "DELETE", "/rest/api/3/issue/OPS-2")).status == 204);
+  f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-2"), 404);
+}
+
+TEST_CASE("jira data center: /rest/api/2, wiki strings, PAT", "[jira]") {
+  mlc::emu::emulator_options o;
+  o.jira_flavour = "datacenter";
+  fixture f{o};
+  auto body = issue_body({{"description", "h1. Order\n*bold*"}, {"customfield_10053", 10}});
+  auto created = create(f, body, 201, 0, "2");
+  CHECK(std::string(created.at("self").as_string()).find("/rest/api/2/issue/") != std::string::npos);
+  create(f, issue_body({{"description", mlc::emu::adf_paragraph("x")}}), 400, 0, "2");
+  CHECK(f.call(f.jira(0, "POST", "/rest/api/2/issue/OPS-1/comment", R"({"body":"wiki *comment*"})")).status == 201);
+  auto meta = f.call_json(f.jira(0, "GET", "/rest/api/2/issue/createmeta/OPS/issuetypes"), 200);
+  CHECK(meta.as_object().contains("values"));  // Data Center pages use "values" + "isLast"
+  CHECK(meta.at("isLast").as_bool());
+  auto info = f.call_json(f.jira(0, "GET", "/rest/api/2/serverInfo"), 200);
+  CHECK(info.at("deploymentType") == "Server");
+}
+
+TEST_CASE("jira rate limits: per site and per issue, with Retry-After and X-RateLimit headers", "[jira]") {
+  fixture f;
+  auto& k = f.emu->global_knobs().jira;
+  k.site_rate = 1;
+  k.site_burst = 2;
+  CHECK(f.call(f.jira(0, "GET", "/rest/api/3/myself")).status == 200);
+  auto second = f.call(f.jira(0, "GET", "/rest/api/3/myself"));
+  CHECK(second.status == 200);
+  CHECK(second.headers.get("X-RateLimit-Remaining") == "0");
+  auto limited = f.call(f.jira(0, "GET", "/rest/api/3/myself"));
+  REQUIRE(limited.status == 429);
+  CHECK(limited.headers.get("Retry-After") == "1");
+  CHECK(limited.headers.get("X-RateLimit-Limit") == "2");
+  CHECK(limited.headers.get("X-RateLimit-Remaining") == "0");
+  CHECK(limited.headers.get("X-RateLimit-Reset").has_value());
+  CHECK(limited.headers.get("RateLimit-Reason") == "jira-quota-tenant-based");
+  f.clk->advance(1000ms);
+  CHECK(f.call(f.jira(0, "GET", "/rest/api/3/myself")).status == 200);
+
+  k.site_rate = 0;
+  k.client_rate = 1;
+  k.client_burst = 1;
+  CHECK(f.call(f.jira(0, "GET", "/rest/api/3/myself")).status == 200);
+  auto client = f.call(f.jira(0, "GET", "/rest/api/3/myself"));
+  CHECK(client.status == 429);
+  CHECK(client.headers.get("RateLimit-Reason") == "jira-quota-global-based");
+  f.clk->advance(1000ms);
+
+  k.client_rate = 0;
+  k.issue_write_limit = 2;
+  k.issue_write_window = 2000ms;
+  create(f, issue_body(), 201);
+  auto put = [&] { return f.call(f.jira(0, "PUT", "/rest/api/3/issue/OPS-1", R"({"fields":{"customfield_10053":1}})")); };
+  CHECK(put().status == 204);
+  CHECK(put().status == 204);
+  auto third = put();
+  CHECK(third.status == 429);
+  CHECK(third.headers.get("RateLimit-Reason") == "jira-per-issue-on-write");
+  CHECK(f.call(f.jira(0, "GET", "/rest/api/3/issue/OPS-1")).status == 200);  // reads are not limited
+  f.clk->advance(1000ms);
+  CHECK(put().status == 204);
+}
