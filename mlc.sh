@@ -10,7 +10,7 @@ root=$PWD
 
 packages=(libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev librocksdb-dev
   prometheus-cpp-dev catch2 libssl-dev cmake ninja-build clang-16 libclang-rt-16-dev
-  mold ccache rocksdb-tools prometheus curl python3 ca-certificates openssl)
+  mold ccache rocksdb-tools prometheus curl python3 ca-certificates openssl tzdata)
 
 deps() {
   local missing=()

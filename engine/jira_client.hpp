@@ -1,0 +1,86 @@
+#pragma once
+// The Jira REST calls the connector makes, for Cloud (/rest/api/3, ADF) and Data Center
+// (/rest/api/2, wiki markup). Responses are parsed here; errors come out as sync_error,
+// already sorted (engine/failure.hpp).
+// Coroutine safety: as remote.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "engine/failure.hpp"
+#include "engine/mapper.hpp"
+#include "engine/remote.hpp"
+
+namespace mlc::engine {
+
+struct jira_field {
+  std::string id;    // "customfield_10050" or "summary"
+  std::string name;  // "Vendor"
+  std::string type;  // schema.type: "string", "number", "date", "option", …
+};
+
+struct jira_issue_ref {
+  std::string id;
+  std::string key;
+};
+
+struct jira_issue {
+  std::string id;
+  std::string key;
+  std::string status;  // status name
+  std::vector<std::string> labels;
+};
+
+struct jira_transition {
+  std::string id;
+  std::string name;
+  std::string to_status;
+};
+
+class jira_client {
+ public:
+  jira_client(std::shared_ptr<remote> remote, jira_flavour flavour);
+
+  jira_flavour flavour() const { return flavour_; }
+  std::string api_prefix() const { return flavour_ == jira_flavour::cloud ? "/rest/api/3" : "/rest/api/2"; }
+
+  awaitable<std::vector<jira_field>> fields();
+  // nullopt when the project does not exist (404).
+  awaitable<std::optional<boost::json::object>> project(std::string key);
+  // Issue types of the project's create screen: name → id.
+  awaitable<std::vector<std::pair<std::string, std::string>>> issue_types(std::string project_key);
+  // Field ids on the create screen of (project, issue type).
+  awaitable<std::vector<std::string>> create_screen_fields(std::string project_key, std::string issue_type_id);
+
+  // `body` is a POST /issue body ({"fields":…,"properties":[…]}). Never resent blindly.
+  awaitable<jira_issue_ref> create_issue(boost::json::object body);
+  // `edit` is a PUT body ({"fields":…}). False when the issue no longer exists (404).
+  awaitable<bool> update_issue(std::string key, boost::json::object edit);
+  // nullopt when the issue does not exist (404: deleted by a user, or never created).
+  awaitable<std::optional<jira_issue>> get_issue(std::string key);
+  awaitable<std::vector<jira_transition>> transitions(std::string key);
+  awaitable<void> transition(std::string key, std::string transition_id);
+  // `comment` is a POST body ({"body": ADF or wiki text}).
+  awaitable<void> comment(std::string key, boost::json::object comment);
+  awaitable<void> link(std::string inward_key, std::string outward_key, std::string type_name);
+  // Issues carrying `label` in `project`; `reconcile` lists issue ids just written so that
+  // Cloud's eventually consistent search includes them.
+  awaitable<std::vector<jira_issue>> search_label(std::string project_key, std::string label,
+                                                  std::vector<std::int64_t> reconcile = {});
+
+ private:
+  awaitable<net::http_response> call(std::string method, std::string path, std::string body,
+                                     call_safety safety = call_safety::idempotent);
+  std::shared_ptr<remote> remote_;
+  jira_flavour flavour_;
+};
+
+// Reads Jira's error body ({"errorMessages":[…],"errors":{field: message}}) and sorts it.
+// `what` says what was attempted ("create issue in OPS").
+sync_error jira_failure(net::http_response const& response, std::string_view what);
+
+}  // namespace mlc::engine

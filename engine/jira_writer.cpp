@@ -1,0 +1,167 @@
+#include "engine/jira_writer.hpp"
+
+#include <algorithm>
+
+#include "engine/content_hash.hpp"
+#include "net/http.hpp"
+
+namespace mlc::engine {
+
+namespace json = boost::json;
+
+namespace {
+
+// Jira issue keys are PROJECT-N: the oldest issue has the smallest N.
+long key_number(std::string const& key) {
+  auto dash = key.rfind('-');
+  if (dash == std::string::npos) return 0;
+  try {
+    return std::stol(key.substr(dash + 1));
+  } catch (...) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+jira_writer::jira_writer(jira_client& jira, tenant_store& store, writer_settings settings)
+    : jira_(jira), store_(store), settings_(std::move(settings)) {}
+
+awaitable<std::optional<jira_issue>> jira_writer::find_by_label(std::string const& label) {
+  auto found = co_await jira_.search_label(settings_.project_key, label);
+  std::erase_if(found, [&](jira_issue const& i) {
+    return std::find(i.labels.begin(), i.labels.end(), label) == i.labels.end();
+  });
+  if (found.empty()) co_return std::nullopt;
+  // Should two exist (a create the connector could not see), keep to the oldest one.
+  std::sort(found.begin(), found.end(),
+            [](jira_issue const& a, jira_issue const& b) { return key_number(a.key) < key_number(b.key); });
+  co_return found.front();
+}
+
+awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_id, desired_state const& desired,
+                                           sys_seconds now) {
+  // The intent is durable before Jira sees the request: after a crash the record is looked
+  // up by its label instead of being created a second time.
+  issue_entry intent;
+  intent.intent_at = now;
+  storage::write_batch batch{store_.put_issue(e, record_id, intent)};
+  co_await store_.store().commit(std::move(batch));
+
+  auto body = create_body(desired);
+  auto created = co_await jira_.create_issue(std::move(body));
+  issue_entry entry;
+  entry.key = created.key;
+  entry.id = created.id;
+  entry.state = desired.to_json();
+  entry.hash = content_hash(entry.state);
+  co_return entry;
+}
+
+awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workflow_target target) {
+  if (target == workflow_target::none) co_return "";
+  auto const& name = target == workflow_target::transition_closed ? settings_.transition_closed
+                                                                  : settings_.transition_received;
+  auto available = co_await jira_.transitions(key);
+  for (auto const& t : available)
+    if (net::iequals(t.name, name) || net::iequals(t.to_status, name)) {
+      co_await jira_.transition(key, t.id);
+      co_return "transitioned with \"" + t.name + "\"";
+    }
+  // Already there, or the workflow has no such step from here: nothing to do, and the
+  // audit says so instead of retrying every cycle.
+  co_return "transition \"" + name + "\" is not available from the issue's current status";
+}
+
+awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, desired_state desired,
+                                            std::optional<issue_entry> previous, sys_seconds now) {
+  auto state = desired.to_json();
+  auto hash = content_hash(state);
+  auto target = std::string{to_string(desired.target)};
+  write_outcome out;
+
+  if (previous && previous->key.empty() && previous->intent_at) {
+    // A create was attempted before and its outcome is unknown.
+    auto existing = co_await find_by_label(desired.label);
+    if (!existing) {
+      if (now - *previous->intent_at < settings_.search_window)
+        throw record_deferred("a create of this record was attempted at " + format_timestamp(*previous->intent_at) +
+                              " and Jira search does not show it yet; waiting for search to catch up");
+      previous.reset();  // nothing was created: create now
+    } else {
+      // Adopt it, then bring it to the desired state like any other issue.
+      issue_entry adopted;
+      adopted.key = existing->key;
+      adopted.id = existing->id;
+      previous = adopted;
+      out.action = "adopted";
+    }
+  }
+
+  if (!previous || previous->key.empty()) {
+    out.entry = co_await create(e, record_id, desired, now);
+    out.action = "created";
+    out.message = "created " + out.entry.key;
+    auto note = co_await apply_workflow(out.entry.key, desired.target);
+    out.entry.workflow = target;
+    if (!note.empty()) out.message += "; " + note;
+    co_return out;
+  }
+
+  out.entry = *previous;
+  if (previous->hash == hash && previous->workflow == target) {
+    out.action = "unchanged";
+    co_return out;
+  }
+
+  auto update = diff(previous->state, desired, jira_.flavour());
+  std::vector<std::string> notes;
+  if (update.edit) {
+    auto edit = std::move(*update.edit);
+    bool exists = co_await jira_.update_issue(previous->key, std::move(edit));
+    if (!exists) {
+      if (!settings_.recreate_deleted) {
+        out.action = "deleted_in_jira";
+        out.message = previous->key + " was deleted in Jira; not recreated (tenant setting recreate_deleted is off)";
+        out.entry.state = state;  // remember the content so the record is not retried every cycle
+        out.entry.hash = hash;
+        out.entry.workflow = target;
+        co_return out;
+      }
+      auto old_key = previous->key;
+      out.entry = co_await create(e, record_id, desired, now);
+      out.entry.workflow = target;
+      out.action = "recreated";
+      out.message = old_key + " was deleted in Jira; recreated as " + out.entry.key;
+      co_return out;
+    }
+    notes.push_back("updated fields");
+  }
+  // An adopted issue starts from an unknown state: its "changes" are not news to anyone.
+  if (update.comment && settings_.comment_on_change && out.action != "adopted") {
+    auto comment = std::move(*update.comment);
+    co_await jira_.comment(previous->key, std::move(comment));
+    notes.push_back("commented on the change");
+  }
+  if (previous->workflow != target) {
+    auto note = co_await apply_workflow(previous->key, desired.target);
+    if (!note.empty()) notes.push_back(note);
+  }
+  out.entry.state = std::move(state);
+  out.entry.hash = hash;
+  out.entry.workflow = target;
+  out.entry.intent_at.reset();
+  if (out.action.empty()) out.action = notes.empty() ? "unchanged" : "updated";
+  for (auto const& n : notes) out.message += (out.message.empty() ? "" : "; ") + n;
+  if (out.action == "adopted") out.message = "adopted " + out.entry.key + (out.message.empty() ? "" : "; " + out.message);
+  co_return out;
+}
+
+awaitable<bool> jira_writer::link_invoice(std::string invoice_issue_key, std::string order_id) {
+  auto order = store_.issue(entity::purchase_order, order_id);
+  if (!order || order->key.empty()) co_return false;
+  co_await jira_.link(invoice_issue_key, order->key, "Relates");
+  co_return true;
+}
+
+}  // namespace mlc::engine

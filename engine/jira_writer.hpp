@@ -1,0 +1,66 @@
+#pragma once
+// Makes one ERP record's Jira issue match its desired state, exactly once (DESIGN §4):
+// a create is preceded by a durable intent and stamped with the record's external-key label
+// and source property; an open intent found after a crash is resolved by an exact-label
+// search (adopt) before anything is created again; updates send only changed fields; a
+// changed delivery date or amount adds a comment; closed or received orders are transitioned.
+// The caller commits the returned entry together with the watermark and the audit entry.
+// Coroutine safety: one writer per tenant; records of one tenant are written one at a time.
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "engine/jira_client.hpp"
+#include "engine/mapper.hpp"
+#include "engine/tenant_store.hpp"
+
+namespace mlc::engine {
+
+struct writer_settings {
+  std::string project_key;
+  std::string transition_closed = "Done";
+  std::string transition_received = "Done";
+  bool comment_on_change = true;
+  bool recreate_deleted = false;
+  // How long Jira search may lag a create: an intent younger than this whose issue the
+  // search does not find yet is deferred, not created again.
+  std::chrono::seconds search_window{60};
+};
+
+// The record's create intent is too young to tell whether its issue exists: try next cycle.
+class record_deferred : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct write_outcome {
+  issue_entry entry;
+  std::string action;   // created, adopted, updated, unchanged, recreated, deleted_in_jira
+  std::string message;  // for the audit entry
+};
+
+class jira_writer {
+ public:
+  jira_writer(jira_client& jira, tenant_store& store, writer_settings settings);
+
+  // `previous` is the record's issue-map entry, if any. Throws sync_error, record_deferred.
+  awaitable<write_outcome> write(entity e, std::string record_id, desired_state desired,
+                                 std::optional<issue_entry> previous, sys_seconds now);
+
+  // Links an invoice's issue to its order's issue ("Relates"), once both exist. Returns
+  // true when linked now; false when the order has no issue yet.
+  awaitable<bool> link_invoice(std::string invoice_issue_key, std::string order_id);
+
+ private:
+  awaitable<issue_entry> create(entity e, std::string const& record_id, desired_state const& desired,
+                                sys_seconds now);
+  awaitable<std::optional<jira_issue>> find_by_label(std::string const& label);
+  awaitable<std::string> apply_workflow(std::string const& key, workflow_target target);
+
+  jira_client& jira_;
+  tenant_store& store_;
+  writer_settings settings_;
+};
+
+}  // namespace mlc::engine

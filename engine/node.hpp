@@ -1,0 +1,78 @@
+#pragma once
+// The running node: one io_context, the store, the metrics catalogue, the HTTP server
+// (/metrics, /healthz, /readyz, the admin API) and one poll loop per tenant.
+// Coroutine safety: everything on the io_context passed in; stop() may be called from a
+// signal handler running on it.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/node_config.hpp"
+#include "engine/tenant.hpp"
+#include "net/http.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+namespace mlc::net {
+class http_server;
+}
+
+namespace mlc::engine {
+
+struct node_options {
+  std::chrono::seconds drain{10};               // bounded wait for loops at shutdown
+  std::chrono::seconds search_window{60};       // see writer_settings::search_window
+  std::chrono::milliseconds request_deadline{60'000};
+  std::optional<std::string> admin_token;       // overrides admin_token_file (tests)
+};
+
+class node {
+ public:
+  node(asio::io_context& ioc, config::node_config config, node_options options = {});
+  ~node();
+
+  // Opens the store, starts the server and every tenant; returns after stop() once the
+  // loops have ended (or the drain time passed), the server is closed and the store too.
+  // Throws for start-up failures (store locked, address in use, bad admin settings).
+  awaitable<void> run();
+  void stop();
+
+  // The bound HTTP port (valid once ready()).
+  unsigned short port() const { return port_; }
+  bool ready() const { return ready_; }
+  std::shared_ptr<tenant> find(std::string const& id) const;
+  metrics::catalog& metrics() { return *services_.metrics; }
+
+ private:
+  awaitable<net::http_response> handle(net::http_request request);
+  awaitable<net::http_response> handle_admin(net::http_request const& request);
+  void start_tenant(config::tenant_config const& config);
+  awaitable<void> prune_audit_loop();
+
+  asio::io_context& ioc_;
+  config::node_config config_;
+  node_options options_;
+  node_services services_;
+  std::unique_ptr<net::http_server> server_;
+  std::map<std::string, std::shared_ptr<tenant>> tenants_;
+  std::optional<std::string> admin_token_;
+  unsigned short port_ = 0;
+  bool ready_ = false;
+  bool stopping_ = false;
+  std::size_t loops_running_ = 0;
+  std::unique_ptr<asio::steady_timer> stop_signal_;
+  std::unique_ptr<asio::steady_timer> loops_done_;
+  asio::steady_timer* stop_signal_prune_ = nullptr;
+};
+
+// The shared parts of a node (store, metrics, limiters, master keys) built from the config.
+// `read_only` opens the store without its lock, to inspect a running node's data.
+node_services open_services(config::node_config const& config, node_options const& options, bool read_only = false);
+
+// "127.0.0.1:9464" → {"127.0.0.1", 9464}; "[::1]:80" too. Throws std::invalid_argument.
+std::pair<std::string, unsigned short> split_listen(std::string const& listen);
+bool is_loopback(std::string const& address);
+
+}  // namespace mlc::engine

@@ -1,0 +1,477 @@
+#include "engine/tenant.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+
+#include "engine/content_hash.hpp"
+#include "engine/log.hpp"
+#include "engine/schedule.hpp"
+#include "engine/tenant_connect.hpp"
+
+namespace mlc::engine {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string_view record_noun(entity e) { return e == entity::purchase_order ? "purchase order" : "supplier invoice"; }
+
+metrics::sync_action to_metric_action(std::string const& action) {
+  if (action == "created" || action == "recreated" || action == "adopted") return metrics::sync_action::created;
+  if (action == "unchanged") return metrics::sync_action::unchanged;
+  if (action == "parked") return metrics::sync_action::parked;
+  if (action == "replayed") return metrics::sync_action::replayed;
+  return metrics::sync_action::updated;
+}
+
+metrics::component to_component(std::string_view system) {
+  if (system == "x3") return metrics::component::x3;
+  if (system == "storage") return metrics::component::storage;
+  return metrics::component::jira;
+}
+
+metrics::error_kind to_metric_kind(failure_kind k) {
+  switch (k) {
+    case failure_kind::transient: return metrics::error_kind::transient;
+    case failure_kind::bad_record: return metrics::error_kind::bad_record;
+    case failure_kind::tenant_fault: return metrics::error_kind::tenant_fault;
+  }
+  return metrics::error_kind::transient;
+}
+
+sys_seconds to_seconds(std::chrono::system_clock::time_point t) { return std::chrono::floor<std::chrono::seconds>(t); }
+
+// Record-type specifics the generic sync code needs.
+template <class Record>
+struct record_traits;
+
+template <>
+struct record_traits<purchase_order> {
+  static std::string const& supplier_code(purchase_order const& r) { return r.supplier_code; }
+  static desired_state map(purchase_order const& r, std::optional<std::string> const& name, mapping_settings const& m) {
+    return map_purchase_order(r, name, m);
+  }
+  static record_result<purchase_order> reparse(std::string_view api, std::string_view raw) {
+    return reparse_purchase_order(api, raw);
+  }
+  static awaitable<x3_page<purchase_order>> page(x3_reader& reader, sys_seconds since, std::optional<std::string> next) {
+    return reader.purchase_orders(since, std::move(next));
+  }
+};
+
+template <>
+struct record_traits<supplier_invoice> {
+  static std::string const& supplier_code(supplier_invoice const& r) { return r.supplier_code; }
+  static desired_state map(supplier_invoice const& r, std::optional<std::string> const& name,
+                           mapping_settings const& m) {
+    return map_supplier_invoice(r, name, m);
+  }
+  static record_result<supplier_invoice> reparse(std::string_view api, std::string_view raw) {
+    return reparse_supplier_invoice(api, raw);
+  }
+  static awaitable<x3_page<supplier_invoice>> page(x3_reader& reader, sys_seconds since,
+                                                   std::optional<std::string> next) {
+    return reader.supplier_invoices(since, std::move(next));
+  }
+};
+
+}  // namespace
+
+std::string_view to_string(tenant_state s) {
+  switch (s) {
+    case tenant_state::active: return "active";
+    case tenant_state::degraded: return "degraded";
+    case tenant_state::paused: return "paused";
+  }
+  return "active";
+}
+
+tenant::tenant(asio::any_io_executor ex, node_services services, config::tenant_config config)
+    : executor_(ex),
+      services_(std::move(services)),
+      config_(std::move(config)),
+      store_(services_.store, config_.id),
+      wake_(ex),
+      jitter_rng_(std::hash<std::string>{}(config_.id) ^
+                  static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
+  metrics_ = &services_.metrics->add_tenant(config_.id, config_.entities);
+  auto links = connect_tenant(ex, services_, config_, store_, *metrics_);
+  x3_remote_ = std::move(links.x3);
+  jira_remote_ = std::move(links.jira);
+  reader_ = std::make_unique<x3_reader>(x3_remote_, reader_settings(config_));
+  jira_ = std::make_unique<jira_client>(jira_remote_, config_.jira.flavour == "datacenter" ? jira_flavour::data_center
+                                                                                         : jira_flavour::cloud);
+  writer_settings ws;
+  ws.project_key = config_.jira.project_key;
+  ws.transition_closed = config_.jira.transition_closed;
+  ws.transition_received = config_.jira.transition_received;
+  ws.comment_on_change = config_.jira.comment_on_change;
+  ws.recreate_deleted = config_.jira.recreate_deleted;
+  ws.search_window = services_.search_window;
+  writer_ = std::make_unique<jira_writer>(*jira_, store_, ws);
+  suppliers_ = std::make_unique<supplier_cache>(*reader_, store_);
+  paused_ = config_.paused;
+  state_ = paused_ ? tenant_state::paused : tenant_state::active;
+  services_.metrics->set_tenant_state(config_.id, paused_ ? metrics::tenant_state::paused : metrics::tenant_state::active);
+  for (auto e : all_entities)
+    if (auto wm = store_.load_watermark(e)) synced_through_[e] = wm->updated;
+}
+
+tenant::~tenant() = default;
+
+void tenant::stop() {
+  stopping_ = true;
+  wake_.cancel();
+}
+
+void tenant::sync_now() {
+  wake_requested_ = true;
+  wake_.cancel();
+}
+
+void tenant::set_paused(bool paused) {
+  paused_ = paused;
+  state_ = paused ? tenant_state::paused : tenant_state::active;
+  services_.metrics->set_tenant_state(config_.id, paused ? metrics::tenant_state::paused : metrics::tenant_state::active);
+  if (!paused) sync_now();
+}
+
+tenant_status tenant::status() const {
+  tenant_status s;
+  s.id = config_.id;
+  s.state = state_;
+  s.last_error = last_error_;
+  s.last_success = last_success_;
+  auto now = to_seconds(services_.clock());
+  for (auto const& [e, through] : synced_through_)
+    s.lag_seconds[std::string{entity_name(e)}] = static_cast<double>((now - through).count());
+  s.parked = store_.all_parked().size();
+  return s;
+}
+
+mapping_settings const& tenant::mapping(entity e) const { return mappings_.at(e); }
+
+awaitable<void> tenant::ensure_mapping() {
+  if (!mappings_.empty()) co_return;
+  if (auto stored = store_.state("jira_mapping")) {
+    if (auto parsed = mappings_from_json(*stored, config_)) {
+      mappings_ = std::move(*parsed);
+      co_return;
+    }
+  }
+  co_await setup(false);
+}
+
+awaitable<void> tenant::setup(bool check_screens) {
+  auto resolved = co_await resolve_mapping(*jira_, config_, check_screens);
+  storage::write_batch batch{store_.put_state("jira_mapping", mappings_to_json(resolved))};
+  co_await store_.store().commit(std::move(batch));
+  mappings_ = std::move(resolved);
+  log::info({config_.id, {}, {}}, "tenant.setup", "resolved Jira fields, project and issue types");
+}
+
+awaitable<void> tenant::probe_x3() {
+  auto since = to_seconds(services_.clock()) - std::chrono::hours{24 * 365 * 50};
+  for (auto const& name : config_.entities) {
+    if (name == "purchase_orders") co_await reader_->purchase_orders(since, std::nullopt);
+    else co_await reader_->supplier_invoices(since, std::nullopt);
+  }
+}
+
+void tenant::note_fault(sync_error const& e) {
+  last_error_ = e.what();
+  metrics_->errors(to_metric_kind(e.kind()), to_component(e.system())).Increment();
+  if (e.kind() == failure_kind::tenant_fault) {
+    if (state_ != tenant_state::degraded)
+      log::error({config_.id, {}, {}}, "tenant.degraded",
+                 "tenant " + config_.id + " is degraded: " + e.what() + " — retrying every cycle");
+    state_ = tenant_state::degraded;
+    services_.metrics->set_tenant_state(config_.id, metrics::tenant_state::degraded);
+    mappings_.clear();  // a project or field fixed in Jira is picked up on the next cycle
+  } else {
+    log::warn({config_.id, {}, {}}, "tenant.transient", std::string{"cycle stopped early, will retry: "} + e.what());
+  }
+}
+
+template <class Record>
+awaitable<void> tenant::park(entity e, std::string const& id, std::string api, std::string raw, sync_error const& why,
+                             storage::write_batch extra) {
+  auto now = to_seconds(services_.clock());
+  parked_record p;
+  p.what = e;
+  p.id = id;
+  p.api = std::move(api);
+  p.raw_json = std::move(raw);
+  p.error = why.what();
+  p.field = why.field();
+  p.parked_at = now;
+  if (auto existing = store_.parked(e, id)) {
+    p.parked_at = existing->parked_at;
+    p.attempts = existing->attempts + 1;
+  }
+  extra.push_back(store_.park(p));
+  extra.push_back(store_.audit(e, id, "parked", {}, why.what()));
+  co_await store_.store().commit(std::move(extra));
+  metrics_->errors(metrics::error_kind::bad_record, to_component(why.system())).Increment();
+  if (auto const* em = metrics_->entity(entity_name(e))) em->records(metrics::sync_action::parked).Increment();
+  log::warn({config_.id, entity_name(e), id}, "record.parked",
+            "tenant " + config_.id + ": " + std::string{record_noun(e)} + " " + id + ": " + why.what() +
+                " — parked; fix it, then run `ml-connector replay --tenant " + config_.id + " --record " + id + "`");
+}
+
+template <class Record>
+awaitable<std::string> tenant::process(entity e, Record const& record, std::string_view api, sys_seconds now,
+                                       storage::write_batch& carry) {
+  using traits = record_traits<Record>;
+  std::optional<std::string> supplier_name;
+  std::exception_ptr failure;
+  try {
+    supplier_name = co_await suppliers_->name(traits::supplier_code(record), now);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) throw classify(failure, "x3");
+
+  auto previous = store_.issue(e, record.id);
+  auto parked = store_.parked(e, record.id);
+  write_outcome outcome;
+  try {
+    auto desired = traits::map(record, supplier_name, mapping(e));
+    outcome = co_await writer_->write(e, record.id, std::move(desired), previous, now);
+  } catch (record_deferred const&) {
+    throw;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) throw classify(failure, "jira");
+
+  bool link_changed = false;
+  if constexpr (std::is_same_v<Record, supplier_invoice>) {
+    if (record.purchase_order && !outcome.entry.linked && !outcome.entry.key.empty()) {
+      outcome.entry.linked = co_await writer_->link_invoice(outcome.entry.key, *record.purchase_order);
+      link_changed = outcome.entry.linked;
+      if (link_changed) outcome.message += (outcome.message.empty() ? "" : "; ") + std::string{"linked to the order"};
+    }
+  }
+  if (outcome.action == "unchanged" && !link_changed && !parked) co_return outcome.action;
+  outcome.entry.record_updated = record.updated;
+  auto extra = std::exchange(carry, {});
+  extra.push_back(store_.put_issue(e, record.id, outcome.entry));
+  extra.push_back(store_.audit(e, record.id, outcome.action, outcome.entry.key, outcome.message));
+  if (parked) extra.push_back(store_.unpark(e, record.id));
+  co_await store_.store().commit(std::move(extra));
+  if (outcome.action != "unchanged" && outcome.action != "deleted_in_jira")
+    log::info({config_.id, entity_name(e), record.id}, "record." + outcome.action, outcome.message);
+  co_return outcome.action;
+}
+
+template <class Record>
+awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_report& report) {
+  using traits = record_traits<Record>;
+  auto const api = std::string{config_.x3.api};
+  auto wm = store_.load_watermark(e).value_or(watermark{});
+  auto since = std::max(query_from(wm, config_.lookback), sys_seconds{});
+  auto current = wm;
+  bool hold = false;  // a deferred record: the watermark must not pass it this cycle
+  std::optional<std::string> next;
+  auto* em = metrics_->entity(entity_name(e));
+  int seen = 0;
+  storage::write_batch pending;
+  do {
+    auto page = co_await traits::page(*reader_, since, next);
+    for (auto& result : page.records) {
+      if (stopping_) co_return;
+      if (auto* bad = std::get_if<record_error>(&result)) {
+        auto id = bad->id.empty() ? "unreadable-" + sha256_hex(bad->raw_json).substr(0, 12) : bad->id;
+        sync_error why(failure_kind::bad_record, "x3", bad->message, bad->field);
+        co_await park<Record>(e, id, api, bad->raw_json, why, {});
+        ++report.actions["parked"];
+        continue;
+      }
+      auto const& record = std::get<Record>(result);
+      auto updated = parse_timestamp(record.updated).value_or(sys_seconds{});
+      auto advanced = advance(current, record_key{updated, record.id}, poll_start, config_.skew_margin);
+      // `pending` carries the watermark op not yet committed: it rides with the next write
+      // (or the end of the page), so unchanged records cost no disk sync of their own.
+      auto saved = pending;
+      if (!hold && advanced != current) pending = storage::write_batch{store_.put_watermark(e, advanced)};
+
+      std::string action;
+      std::exception_ptr failure;
+      bool deferred = false;
+      try {
+        action = co_await process(e, record, api, to_seconds(services_.clock()), pending);
+      } catch (record_deferred const&) {
+        deferred = true;
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (deferred) {
+        pending = std::move(saved);
+        hold = true;
+        ++report.actions["deferred"];
+        continue;
+      }
+      if (failure) {
+        auto why = classify(failure, "jira");
+        if (why.kind() != failure_kind::bad_record) throw why;
+        co_await park<Record>(e, record.id, "record", record_json(record), why, std::move(pending));
+        pending.clear();
+        action = "parked";
+      } else if (em && action != "deleted_in_jira") {
+        em->records(to_metric_action(action)).Increment();
+      }
+      ++report.actions[action];
+      if (!hold) current = advanced;
+      if (++seen % 1000 == 0)
+        log::info({config_.id, entity_name(e), {}}, "sync.progress",
+                  std::to_string(seen) + " records read so far this cycle");
+    }
+    if (!pending.empty()) co_await store_.store().commit(std::exchange(pending, {}));
+    next = std::move(page.next);
+  } while (next && !stopping_);
+  if (!hold && !stopping_) synced_through_[e] = poll_start - config_.skew_margin;
+}
+
+awaitable<int> tenant::replay(std::optional<std::string> only) {
+  co_await ensure_mapping();
+  int landed = 0;
+  for (auto& p : store_.all_parked()) {
+    if (stopping_) break;
+    if (only && p.id != *only) continue;
+    auto now = to_seconds(services_.clock());
+    std::exception_ptr failure;
+    std::string action;
+    bool deferred = false;
+    try {
+      if (p.what == entity::purchase_order) {
+        auto parsed = reparse_purchase_order(p.api, p.raw_json);
+        if (auto const* bad = std::get_if<record_error>(&parsed))
+          throw sync_error(failure_kind::bad_record, "x3", bad->message, bad->field);
+        storage::write_batch none;
+        action = co_await process(p.what, std::get<purchase_order>(parsed), p.api, now, none);
+      } else {
+        auto parsed = reparse_supplier_invoice(p.api, p.raw_json);
+        if (auto const* bad = std::get_if<record_error>(&parsed))
+          throw sync_error(failure_kind::bad_record, "x3", bad->message, bad->field);
+        storage::write_batch none;
+        action = co_await process(p.what, std::get<supplier_invoice>(parsed), p.api, now, none);
+      }
+    } catch (record_deferred const&) {
+      deferred = true;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (deferred) continue;
+    if (failure) {
+      auto why = classify(failure, "jira");
+      if (why.kind() != failure_kind::bad_record) throw why;
+      // Still bad: keep it parked with the newest error, without an audit entry every cycle.
+      p.error = why.what();
+      p.field = why.field();
+      ++p.attempts;
+      storage::write_batch batch{store_.park(p)};
+      co_await store_.store().commit(std::move(batch));
+      continue;
+    }
+    storage::write_batch batch{store_.audit(p.what, p.id, "replayed", store_.issue(p.what, p.id).value_or(issue_entry{}).key,
+                                            "parked record written after " + std::to_string(p.attempts) + " attempt(s)")};
+    co_await store_.store().commit(std::move(batch));
+    if (auto const* em = metrics_->entity(entity_name(p.what))) em->records(metrics::sync_action::replayed).Increment();
+    log::info({config_.id, entity_name(p.what), p.id}, "record.replayed", "parked record written (" + action + ")");
+    ++landed;
+  }
+  co_return landed;
+}
+
+void tenant::refresh_gauges(sys_seconds now) {
+  for (auto const& name : config_.entities) {
+    auto e = parse_entity(name);
+    auto const* em = metrics_->entity(name);
+    if (!e || !em) continue;
+    auto it = synced_through_.find(*e);
+    em->sync_lag_seconds->Set(it == synced_through_.end() ? 0.0 : static_cast<double>((now - it->second).count()));
+  }
+  auto parked = store_.all_parked();
+  metrics_->replay_queue_size->Set(static_cast<double>(parked.size()));
+  double oldest = 0;
+  for (auto const& p : parked) oldest = std::max(oldest, static_cast<double>((now - p.parked_at).count()));
+  metrics_->replay_oldest_age_seconds->Set(oldest);
+}
+
+awaitable<cycle_report> tenant::run_cycle() {
+  cycle_report report;
+  if (paused_) co_return report;
+  auto started = std::chrono::steady_clock::now();
+  auto poll_start = to_seconds(services_.clock());
+  std::exception_ptr failure;
+  try {
+    co_await ensure_mapping();
+    for (auto const& name : config_.entities) {
+      auto entity_started = std::chrono::steady_clock::now();
+      if (name == "purchase_orders") co_await sync_entity<purchase_order>(entity::purchase_order, poll_start, report);
+      else co_await sync_entity<supplier_invoice>(entity::supplier_invoice, poll_start, report);
+      services_.metrics->poll_duration(name).Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - entity_started).count());
+    }
+    report.actions["replayed"] += co_await replay();
+    report.complete = !stopping_;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  auto now = services_.clock();
+  if (failure) {
+    auto why = classify(failure, "jira");
+    note_fault(why);
+    report.fault = why;
+    metrics_->poll_cycles(metrics::poll_result::failed).Increment();
+  } else if (!stopping_) {
+    if (state_ == tenant_state::degraded)
+      log::info({config_.id, {}, {}}, "tenant.recovered", "tenant " + config_.id + " is active again");
+    state_ = tenant_state::active;
+    last_error_.clear();
+    last_success_ = now;
+    services_.metrics->set_tenant_state(config_.id, metrics::tenant_state::active);
+    metrics_->last_successful_poll_timestamp_seconds->Set(
+        std::chrono::duration<double>(now.time_since_epoch()).count());
+    metrics_->poll_cycles(metrics::poll_result::ok).Increment();
+  }
+  refresh_gauges(to_seconds(now));
+  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (report.count("created") + report.count("updated") + report.count("parked") + report.count("replayed") > 0)
+    log::info({config_.id, {}, {}}, "cycle.done",
+              "created " + std::to_string(report.count("created")) + ", updated " +
+                  std::to_string(report.count("updated")) + ", parked " + std::to_string(report.count("parked")) +
+                  ", replayed " + std::to_string(report.count("replayed")) + " in " + std::to_string(took) + " s");
+  co_return report;
+}
+
+std::chrono::steady_clock::duration tenant::next_delay() {
+  auto interval = interval_at(config_.schedule, services_.clock());
+  return jittered(interval, config_.schedule.jitter, jitter_rng_);
+}
+
+awaitable<void> tenant::run() {
+  auto self = shared_from_this();
+  // Spread the first cycles of many tenants over a short window.
+  auto first = std::min<std::chrono::steady_clock::duration>(next_delay() / 10, std::chrono::seconds{5});
+  std::uniform_int_distribution<std::int64_t> spread(0, std::max<std::int64_t>(first.count(), 0));
+  auto delay = std::chrono::steady_clock::duration{spread(jitter_rng_)};
+  while (!stopping_) {
+    if (!wake_requested_) {
+      wake_.expires_after(delay);
+      co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    wake_requested_ = false;
+    if (stopping_) break;
+    co_await run_cycle();
+    delay = next_delay();
+  }
+}
+
+}  // namespace mlc::engine

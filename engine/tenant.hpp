@@ -1,0 +1,138 @@
+#pragma once
+// One tenant of the node: its Sage X3 reader, Jira client and writer, stored state and
+// metrics, and the poll loop that moves changed records from X3 to Jira (DESIGN §4).
+// Coroutine safety: everything runs on the node's io_context; run() is the tenant's one
+// loop, and the control calls (stop, sync_now, pause) only set state and wake it.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "config/node_config.hpp"
+#include "config/secret_box.hpp"
+#include "engine/failure.hpp"
+#include "engine/jira_client.hpp"
+#include "engine/jira_writer.hpp"
+#include "engine/mapper.hpp"
+#include "engine/supplier_cache.hpp"
+#include "engine/tenant_store.hpp"
+#include "engine/x3_reader.hpp"
+#include "metrics/catalog.hpp"
+#include "storage/store.hpp"
+
+namespace mlc::net {
+class host_limiter_registry;
+class observer;
+}  // namespace mlc::net
+
+namespace mlc::engine {
+
+// What every tenant of a node shares.
+struct node_services {
+  std::shared_ptr<storage::store> store;
+  std::shared_ptr<metrics::catalog> metrics;
+  std::shared_ptr<net::observer> http_observer;
+  std::shared_ptr<net::host_limiter_registry> x3_limiter;
+  std::shared_ptr<net::host_limiter_registry> jira_limiter;
+  std::shared_ptr<config::secret_box const> secrets;
+  std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
+  std::chrono::seconds search_window{60};
+  std::chrono::milliseconds request_deadline{60'000};
+};
+
+enum class tenant_state { active, degraded, paused };
+std::string_view to_string(tenant_state);
+
+// Counts of one cycle, for tests, logs and the admin API.
+struct cycle_report {
+  std::map<std::string, int> actions;  // created, updated, unchanged, adopted, parked, replayed, deferred, …
+  bool complete = false;               // every entity read to the end without a fault
+  std::optional<sync_error> fault;     // the transient or tenant-level fault that ended it
+
+  int count(std::string const& action) const {
+    auto it = actions.find(action);
+    return it == actions.end() ? 0 : it->second;
+  }
+};
+
+struct tenant_status {
+  std::string id;
+  tenant_state state = tenant_state::active;
+  std::string last_error;
+  std::optional<std::chrono::system_clock::time_point> last_success;
+  std::map<std::string, double> lag_seconds;  // by entity
+  std::size_t parked = 0;
+};
+
+class tenant : public std::enable_shared_from_this<tenant> {
+ public:
+  tenant(asio::any_io_executor ex, node_services services, config::tenant_config config);
+  ~tenant();
+
+  std::string const& id() const { return config_.id; }
+  config::tenant_config const& config() const { return config_; }
+
+  // The poll loop: a cycle, then wait for the schedule (or sync_now), until stop().
+  awaitable<void> run();
+  // One whole cycle: setup when needed, every entity, then parked records.
+  awaitable<cycle_report> run_cycle();
+  // Resolves Jira field ids by name, the project and the issue types, and stores them.
+  // With `check_screens`, also verifies that each mapped field is on the create screen.
+  // Throws sync_error (tenant_fault) naming what is wrong.
+  awaitable<void> setup(bool check_screens);
+  // Replays parked records now; `record` limits it to one. Returns how many landed.
+  awaitable<int> replay(std::optional<std::string> record = std::nullopt);
+
+  void stop();
+  void sync_now();
+  void set_paused(bool paused);
+  tenant_status status() const;
+
+  // For `check`: one small read from X3 of each entity (throws on failure).
+  awaitable<void> probe_x3();
+  jira_client& jira() { return *jira_; }
+
+ private:
+  template <class Record>
+  awaitable<void> sync_entity(entity e, sys_seconds poll_start, cycle_report& report);
+  template <class Record>
+  awaitable<std::string> process(entity e, Record const& record, std::string_view api, sys_seconds now,
+                                 storage::write_batch& carry);
+  template <class Record>
+  awaitable<void> park(entity e, std::string const& id, std::string api, std::string raw, sync_error const& why,
+                       storage::write_batch extra);
+  awaitable<void> ensure_mapping();
+  void note_fault(sync_error const& e);
+  void refresh_gauges(sys_seconds now);
+  std::chrono::steady_clock::duration next_delay();
+  mapping_settings const& mapping(entity e) const;
+
+  asio::any_io_executor executor_;
+  node_services services_;
+  config::tenant_config config_;
+  tenant_store store_;
+  std::shared_ptr<remote> x3_remote_;
+  std::shared_ptr<remote> jira_remote_;
+  std::unique_ptr<x3_reader> reader_;
+  std::unique_ptr<jira_client> jira_;
+  std::unique_ptr<jira_writer> writer_;
+  std::unique_ptr<supplier_cache> suppliers_;
+  metrics::tenant_metrics* metrics_ = nullptr;
+  std::map<entity, mapping_settings> mappings_;
+  asio::steady_timer wake_;
+  bool stopping_ = false;
+  bool paused_ = false;
+  bool wake_requested_ = false;
+  tenant_state state_ = tenant_state::active;
+  std::string last_error_;
+  std::optional<std::chrono::system_clock::time_point> last_success_;
+  std::map<entity, sys_seconds> synced_through_;  // everything changed before this is in Jira
+  std::mt19937_64 jitter_rng_;
+};
+
+}  // namespace mlc::engine

@@ -1,0 +1,219 @@
+#include "engine/tenant_store.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "storage/keys.hpp"
+
+namespace mlc::engine {
+
+namespace json = boost::json;
+using storage::column;
+
+namespace {
+
+std::string str(json::object const& o, std::string_view key) {
+  if (auto const* v = o.if_contains(key); v && v->is_string()) return std::string{v->as_string()};
+  return {};
+}
+
+std::optional<json::object> parse_object(std::string_view text) {
+  json::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
+std::string time_with_micros(std::chrono::system_clock::time_point at) {
+  auto secs = std::chrono::floor<std::chrono::seconds>(at);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(at - secs).count();
+  auto text = format_timestamp(secs);  // "...:SSZ"
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(micros));
+  text.pop_back();
+  return text + frac;
+}
+
+}  // namespace
+
+std::string_view entity_name(entity e) {
+  return e == entity::purchase_order ? "purchase_orders" : "supplier_invoices";
+}
+
+std::optional<entity> parse_entity(std::string_view name) {
+  if (name == "purchase_orders") return entity::purchase_order;
+  if (name == "supplier_invoices") return entity::supplier_invoice;
+  return std::nullopt;
+}
+
+json::object issue_entry::to_json() const {
+  json::object o;
+  o["key"] = key;
+  o["id"] = id;
+  o["hash"] = hash;
+  o["state"] = state;
+  if (intent_at) o["intent_at"] = format_timestamp(*intent_at);
+  o["workflow"] = workflow;
+  o["linked"] = linked;
+  o["record_updated"] = record_updated;
+  return o;
+}
+
+std::optional<issue_entry> issue_entry::from_json(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return std::nullopt;
+  issue_entry e;
+  e.key = str(*o, "key");
+  e.id = str(*o, "id");
+  e.hash = str(*o, "hash");
+  if (auto const* s = o->if_contains("state"); s && s->is_object()) e.state = s->as_object();
+  if (auto t = str(*o, "intent_at"); !t.empty()) e.intent_at = parse_timestamp(t);
+  e.workflow = str(*o, "workflow");
+  if (e.workflow.empty()) e.workflow = "none";
+  if (auto const* l = o->if_contains("linked"); l && l->is_bool()) e.linked = l->as_bool();
+  e.record_updated = str(*o, "record_updated");
+  return e;
+}
+
+json::object parked_record::to_json() const {
+  json::object o;
+  o["entity"] = entity_name(what);
+  o["id"] = id;
+  o["api"] = api;
+  o["raw"] = raw_json;
+  o["error"] = error;
+  o["field"] = field;
+  o["parked_at"] = format_timestamp(parked_at);
+  o["attempts"] = attempts;
+  return o;
+}
+
+std::optional<parked_record> parked_record::from_json(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return std::nullopt;
+  parked_record p;
+  auto e = parse_entity(str(*o, "entity"));
+  if (!e) return std::nullopt;
+  p.what = *e;
+  p.id = str(*o, "id");
+  p.api = str(*o, "api");
+  p.raw_json = str(*o, "raw");
+  p.error = str(*o, "error");
+  p.field = str(*o, "field");
+  if (auto t = parse_timestamp(str(*o, "parked_at"))) p.parked_at = *t;
+  if (auto const* a = o->if_contains("attempts"); a && a->is_int64()) p.attempts = static_cast<int>(a->as_int64());
+  return p;
+}
+
+tenant_store::tenant_store(std::shared_ptr<storage::store> store, std::string tenant)
+    : store_(std::move(store)), tenant_(std::move(tenant)) {}
+
+std::string tenant_store::record_key(entity e, std::string_view record_id) const {
+  std::string rest{entity_name(e)};
+  rest.push_back('\0');
+  rest.append(record_id);
+  return storage::make_key(tenant_, rest);
+}
+
+std::optional<watermark> tenant_store::load_watermark(entity e) const {
+  auto v = store_->get(column::watermarks, storage::make_key(tenant_, entity_name(e)));
+  if (!v) return std::nullopt;
+  return parse_watermark(*v);
+}
+
+std::optional<issue_entry> tenant_store::issue(entity e, std::string_view record_id) const {
+  auto v = store_->get(column::issue_map, record_key(e, record_id));
+  if (!v) return std::nullopt;
+  return issue_entry::from_json(*v);
+}
+
+std::optional<parked_record> tenant_store::parked(entity e, std::string_view record_id) const {
+  auto v = store_->get(column::replay, record_key(e, record_id));
+  if (!v) return std::nullopt;
+  return parked_record::from_json(*v);
+}
+
+std::vector<parked_record> tenant_store::all_parked() const {
+  std::vector<parked_record> out;
+  store_->scan(column::replay, storage::tenant_prefix(tenant_), [&](std::string_view, std::string_view value) {
+    if (auto p = parked_record::from_json(value)) out.push_back(std::move(*p));
+    return true;
+  });
+  return out;
+}
+
+std::optional<std::string> tenant_store::state(std::string_view name) const {
+  return store_->get(column::tenant_state, storage::make_key(tenant_, name));
+}
+
+std::optional<std::pair<std::string, sys_seconds>> tenant_store::supplier(std::string_view code) const {
+  auto v = store_->get(column::suppliers, storage::make_key(tenant_, code));
+  if (!v) return std::nullopt;
+  auto o = parse_object(*v);
+  if (!o) return std::nullopt;
+  auto at = parse_timestamp(str(*o, "fetched_at"));
+  if (!at) return std::nullopt;
+  return std::pair{str(*o, "name"), *at};
+}
+
+std::vector<audit_entry> tenant_store::audit(std::size_t limit, std::optional<std::string> record,
+                                             bool failures_only) const {
+  std::vector<audit_entry> all;
+  store_->scan(column::audit, storage::tenant_prefix(tenant_), [&](std::string_view, std::string_view value) {
+    auto o = parse_object(value);
+    if (!o) return true;
+    audit_entry a{str(*o, "time"), str(*o, "entity"), str(*o, "record"), str(*o, "action"), str(*o, "issue"),
+                  str(*o, "message")};
+    if (record && a.record != *record) return true;
+    if (failures_only && a.action != "parked") return true;
+    all.push_back(std::move(a));
+    return true;
+  });
+  // Keys sort oldest first; callers want the newest.
+  std::reverse(all.begin(), all.end());
+  if (all.size() > limit) all.resize(limit);
+  return all;
+}
+
+storage::write_op tenant_store::put_watermark(entity e, watermark const& wm) const {
+  return {column::watermarks, storage::make_key(tenant_, entity_name(e)), to_string(wm)};
+}
+
+storage::write_op tenant_store::put_issue(entity e, std::string_view record_id, issue_entry const& entry) const {
+  return {column::issue_map, record_key(e, record_id), json::serialize(entry.to_json())};
+}
+
+storage::write_op tenant_store::park(parked_record const& record) const {
+  return {column::replay, record_key(record.what, record.id), json::serialize(record.to_json())};
+}
+
+storage::write_op tenant_store::unpark(entity e, std::string_view record_id) const {
+  return {column::replay, record_key(e, record_id), std::nullopt};
+}
+
+storage::write_op tenant_store::put_state(std::string_view name, std::string value) const {
+  return {column::tenant_state, storage::make_key(tenant_, name), std::move(value)};
+}
+
+storage::write_op tenant_store::put_supplier(std::string_view code, std::string_view name,
+                                             sys_seconds fetched_at) const {
+  json::object o;
+  o["name"] = name;
+  o["fetched_at"] = format_timestamp(fetched_at);
+  return {column::suppliers, storage::make_key(tenant_, code), json::serialize(o)};
+}
+
+storage::write_op tenant_store::audit(entity e, std::string_view record_id, std::string_view action,
+                                      std::string_view issue, std::string_view message) const {
+  auto now = std::chrono::system_clock::now();
+  json::object o;
+  o["time"] = time_with_micros(now);
+  o["entity"] = entity_name(e);
+  o["record"] = record_id;
+  o["action"] = action;
+  if (!issue.empty()) o["issue"] = issue;
+  if (!message.empty()) o["message"] = message;
+  return {column::audit, store_->next_audit_key(tenant_, now), json::serialize(o)};
+}
+
+}  // namespace mlc::engine

@@ -1,0 +1,98 @@
+#pragma once
+// One tenant's view of the node's RocksDB store: watermarks, the issue map, parked records,
+// the supplier cache, tenant state and audit entries, with the key layout of DESIGN §5
+// (every key starts with the tenant id). Reads are direct; writes are returned as
+// storage::write_op so a caller can commit several of them in one atomic batch.
+// Thread safety: as storage::store (reads from any thread; ops are plain values).
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "engine/records.hpp"
+#include "engine/watermark.hpp"
+#include "storage/store.hpp"
+
+namespace mlc::engine {
+
+std::string_view entity_name(entity e);  // "purchase_orders" | "supplier_invoices"
+std::optional<entity> parse_entity(std::string_view name);
+inline constexpr entity all_entities[] = {entity::purchase_order, entity::supplier_invoice};
+
+// What the node knows about the Jira issue of one ERP record.
+struct issue_entry {
+  std::string key;    // "OPS-12"; empty while only a create intent exists
+  std::string id;     // Jira's numeric issue id, as text
+  std::string hash;   // content_hash of `state`
+  boost::json::object state;               // desired_state::to_json() last written
+  std::optional<sys_seconds> intent_at;    // a create was (or is being) attempted at this time
+  std::string workflow = "none";           // workflow target already applied
+  bool linked = false;                     // invoice linked to its order's issue
+  std::string record_updated;              // the record's X3 update stamp
+
+  boost::json::object to_json() const;
+  static std::optional<issue_entry> from_json(std::string_view text);
+};
+
+// A record that could not be written, kept with everything needed to try again.
+struct parked_record {
+  entity what = entity::purchase_order;
+  std::string id;
+  std::string api;       // "graphql" | "api1": how to re-read raw_json
+  std::string raw_json;  // the record exactly as X3 sent it
+  std::string error;     // the message a user reads
+  std::string field;     // the offending field, when known
+  sys_seconds parked_at{};
+  int attempts = 1;
+
+  boost::json::object to_json() const;
+  static std::optional<parked_record> from_json(std::string_view text);
+};
+
+struct audit_entry {
+  std::string time;    // "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
+  std::string entity;
+  std::string record;
+  std::string action;  // created, updated, unchanged, adopted, parked, replayed, transitioned, deleted_in_jira, …
+  std::string issue;
+  std::string message;
+};
+
+class tenant_store {
+ public:
+  tenant_store(std::shared_ptr<storage::store> store, std::string tenant);
+
+  std::string const& tenant() const { return tenant_; }
+  storage::store& store() const { return *store_; }
+
+  std::optional<watermark> load_watermark(entity e) const;
+  std::optional<issue_entry> issue(entity e, std::string_view record_id) const;
+  std::optional<parked_record> parked(entity e, std::string_view record_id) const;
+  std::vector<parked_record> all_parked() const;
+  std::optional<std::string> state(std::string_view name) const;
+  // Cached supplier name and when it was fetched.
+  std::optional<std::pair<std::string, sys_seconds>> supplier(std::string_view code) const;
+  // Newest first; at most `limit`; only `record` when given; only failures (parked) if asked.
+  std::vector<audit_entry> audit(std::size_t limit, std::optional<std::string> record = std::nullopt,
+                                 bool failures_only = false) const;
+
+  storage::write_op put_watermark(entity e, watermark const& wm) const;
+  storage::write_op put_issue(entity e, std::string_view record_id, issue_entry const& entry) const;
+  storage::write_op park(parked_record const& record) const;
+  storage::write_op unpark(entity e, std::string_view record_id) const;
+  storage::write_op put_state(std::string_view name, std::string value) const;
+  storage::write_op put_supplier(std::string_view code, std::string_view name, sys_seconds fetched_at) const;
+  storage::write_op audit(entity e, std::string_view record_id, std::string_view action, std::string_view issue,
+                          std::string_view message) const;
+
+ private:
+  std::string record_key(entity e, std::string_view record_id) const;
+  std::shared_ptr<storage::store> store_;
+  std::string tenant_;
+};
+
+}  // namespace mlc::engine

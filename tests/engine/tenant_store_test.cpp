@@ -1,0 +1,101 @@
+#include <catch2/catch.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include "engine/tenant_store.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace mlc;
+using namespace std::chrono;
+
+TEST_CASE("tenant_store keeps watermarks, issue entries and parked records per tenant") {
+  test::temp_dir dir;
+  auto store = storage::store::open(dir.path());
+  engine::tenant_store a(store, "acme");
+  engine::tenant_store b(store, "acme2");
+
+  engine::issue_entry entry;
+  entry.key = "OPS-7";
+  entry.id = "10007";
+  entry.hash = "abc";
+  entry.state["fields"] = boost::json::object{{"summary", "PO 1"}};
+  entry.workflow = "closed";
+  entry.linked = true;
+  entry.record_updated = "2026-01-01T00:00:00Z";
+
+  engine::parked_record parked;
+  parked.what = engine::entity::supplier_invoice;
+  parked.id = "INV-1";
+  parked.api = "record";
+  parked.raw_json = R"({"id":"INV-1"})";
+  parked.error = "Jira field Vendor is not on the screen";
+  parked.field = "customfield_10050";
+  parked.parked_at = engine::sys_seconds{seconds{1'700'000'000}};
+  parked.attempts = 3;
+
+  engine::watermark wm{engine::sys_seconds{seconds{1'700'000'123}}, "PO/9"};
+  store->commit_now({a.put_watermark(engine::entity::purchase_order, wm),
+                     a.put_issue(engine::entity::purchase_order, "4500123", entry), a.park(parked),
+                     a.audit(engine::entity::purchase_order, "4500123", "created", "OPS-7", "created OPS-7"),
+                     a.audit(engine::entity::supplier_invoice, "INV-1", "parked", "", "field not on screen")});
+
+  CHECK(a.load_watermark(engine::entity::purchase_order) == wm);
+  CHECK_FALSE(a.load_watermark(engine::entity::supplier_invoice));
+  CHECK_FALSE(b.load_watermark(engine::entity::purchase_order));
+
+  auto got = a.issue(engine::entity::purchase_order, "4500123");
+  REQUIRE(got);
+  CHECK(got->key == "OPS-7");
+  CHECK(got->id == "10007");
+  CHECK(got->workflow == "closed");
+  CHECK(got->linked);
+  CHECK(got->state == entry.state);
+  CHECK_FALSE(got->intent_at);
+  CHECK_FALSE(a.issue(engine::entity::supplier_invoice, "4500123"));  // entities are separate
+  CHECK_FALSE(b.issue(engine::entity::purchase_order, "4500123"));
+
+  auto all = a.all_parked();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].id == "INV-1");
+  CHECK(all[0].what == engine::entity::supplier_invoice);
+  CHECK(all[0].error == parked.error);
+  CHECK(all[0].field == parked.field);
+  CHECK(all[0].attempts == 3);
+  CHECK(all[0].parked_at == parked.parked_at);
+  CHECK(b.all_parked().empty());
+
+  auto audit = a.audit(10);
+  REQUIRE(audit.size() == 2);
+  CHECK(audit[0].action == "parked");  // newest first
+  CHECK(audit[1].issue == "OPS-7");
+  CHECK(a.audit(10, std::string{"4500123"}).size() == 1);
+  CHECK(a.audit(10, std::nullopt, true).size() == 1);
+  CHECK(b.audit(10).empty());
+
+  store->commit_now({a.unpark(engine::entity::supplier_invoice, "INV-1")});
+  CHECK(a.all_parked().empty());
+}
+
+TEST_CASE("an issue entry with only a create intent round-trips") {
+  engine::issue_entry intent;
+  intent.intent_at = engine::sys_seconds{seconds{1'800'000'000}};
+  auto back = engine::issue_entry::from_json(boost::json::serialize(intent.to_json()));
+  REQUIRE(back);
+  CHECK(back->key.empty());
+  CHECK(back->intent_at == intent.intent_at);
+  CHECK_FALSE(engine::issue_entry::from_json("not json"));
+  CHECK_FALSE(engine::parked_record::from_json(R"({"entity":"nonsense"})"));
+}
+
+TEST_CASE("supplier cache entries keep their fetch time") {
+  test::temp_dir dir;
+  auto store = storage::store::open(dir.path());
+  engine::tenant_store t(store, "acme");
+  auto when = engine::sys_seconds{seconds{1'750'000'000}};
+  store->commit_now({t.put_supplier("S'01", "Acme \"Metals\" GmbH", when)});
+  auto got = t.supplier("S'01");
+  REQUIRE(got);
+  CHECK(got->first == "Acme \"Metals\" GmbH");
+  CHECK(got->second == when);
+  CHECK_FALSE(t.supplier("S02"));
+}
