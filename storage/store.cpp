@@ -74,9 +74,19 @@ void store::impl::write_group(std::vector<queued_commit>& group) {
   }
   if (!error && options.on_batch) {
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    options.on_batch(group.size(), took);
+    try {
+      options.on_batch(group.size(), took);
+    } catch (...) {
+      // An observer failure must not stop the writer or fail commits that are durable.
+    }
   }
-  for (auto& entry : group) entry.done->complete(error);
+  for (auto& entry : group) {
+    try {
+      entry.done->complete(error);
+    } catch (...) {
+      // Only allocation failure while posting can land here; the writer must keep going.
+    }
+  }
 }
 
 store::store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
