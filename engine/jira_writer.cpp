@@ -49,7 +49,30 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
   co_await store_.store().commit(std::move(batch));
 
   auto body = create_body(desired);
-  auto created = co_await jira_.create_issue(std::move(body));
+  jira_issue_ref created;
+  std::exception_ptr failure;
+  try {
+    created = co_await jira_.create_issue(std::move(body));
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    // Jira answered and refused (a 4xx): nothing was created, so the intent goes. Any
+    // other failure leaves the outcome unknown and the intent in place.
+    bool refused = false;
+    try {
+      std::rethrow_exception(failure);
+    } catch (sync_error const& e) {
+      refused = e.kind() != failure_kind::transient;
+    } catch (...) {
+    }
+    if (refused) {
+      storage::write_batch undo{store_.drop_issue(e, record_id)};
+      co_await store_.store().commit(std::move(undo));
+    }
+    std::rethrow_exception(failure);
+  }
+  if (settings_.on_created) settings_.on_created(created.key);
   issue_entry entry;
   entry.key = created.key;
   entry.id = created.id;

@@ -7,6 +7,7 @@
 // The caller commits the returned entry together with the watermark and the audit entry.
 // Coroutine safety: one writer per tenant; records of one tenant are written one at a time.
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -26,6 +27,9 @@ struct writer_settings {
   // How long Jira search may lag a create: an intent younger than this whose issue the
   // search does not find yet is deferred, not created again.
   std::chrono::seconds search_window{60};
+  // Called after Jira confirmed a create and before anything is committed locally: the
+  // window in which a crash leaves only the intent behind. Tests inject crashes here.
+  std::function<void(std::string const& issue_key)> on_created;
 };
 
 // The record's create intent is too young to tell whether its issue exists: try next cycle.

@@ -104,21 +104,15 @@ node_services open_services(config::node_config const& config, node_options cons
   auto catalog = services.metrics;
   storage::store_options store_options;
   store_options.read_only = read_only;
+  store_options.sync = options.durable;
   store_options.on_batch = [catalog](std::size_t records, std::chrono::duration<double> took) {
     catalog->observe_storage_batch(records, took.count());
   };
   services.store = storage::store::open(config.data_dir, store_options);
   services.http_observer = std::make_shared<metrics::http_observer>(*catalog);
-  net::limiter_settings x3_limits;  // an ERP app server: modest, steady
-  x3_limits.requests_per_second = 20;
-  x3_limits.burst = 20;
-  x3_limits.max_in_flight = 4;
-  net::limiter_settings jira_limits;  // Jira Cloud's per-site budget; 429s pause the host
-  jira_limits.requests_per_second = 20;
-  jira_limits.burst = 40;
-  jira_limits.max_in_flight = 8;
-  services.x3_limiter = std::make_shared<net::host_limiter_registry>("x3", x3_limits, services.http_observer);
-  services.jira_limiter = std::make_shared<net::host_limiter_registry>("jira", jira_limits, services.http_observer);
+  services.x3_limiter = std::make_shared<net::host_limiter_registry>("x3", options.x3_limits, services.http_observer);
+  services.jira_limiter =
+      std::make_shared<net::host_limiter_registry>("jira", options.jira_limits, services.http_observer);
   services.search_window = options.search_window;
   services.request_deadline = options.request_deadline;
   if (!config.master_key_file.empty())

@@ -11,6 +11,7 @@
 
 #include "config/node_config.hpp"
 #include "engine/tenant.hpp"
+#include "net/host_limiter.hpp"
 #include "net/http.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -26,6 +27,11 @@ struct node_options {
   std::chrono::seconds search_window{60};       // see writer_settings::search_window
   std::chrono::milliseconds request_deadline{60'000};
   std::optional<std::string> admin_token;       // overrides admin_token_file (tests)
+  // Per-host request budgets. Sage X3 app servers are modest; Jira Cloud answers 429 past
+  // its budget (and every 429 pauses that host for all its tenants' requests).
+  bool durable = true;  // fsync the WAL on every group commit (off only in tests that don't crash)
+  net::limiter_settings x3_limits{20, 20, 4};
+  net::limiter_settings jira_limits{20, 40, 8};
 };
 
 class node {

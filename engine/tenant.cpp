@@ -113,6 +113,7 @@ tenant::tenant(asio::any_io_executor ex, node_services services, config::tenant_
   ws.comment_on_change = config_.jira.comment_on_change;
   ws.recreate_deleted = config_.jira.recreate_deleted;
   ws.search_window = services_.search_window;
+  ws.on_created = services_.on_created;
   writer_ = std::make_unique<jira_writer>(*jira_, store_, ws);
   suppliers_ = std::make_unique<supplier_cache>(*reader_, store_);
   paused_ = config_.paused;

@@ -43,6 +43,7 @@ struct node_services {
   std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
   std::chrono::seconds search_window{60};
   std::chrono::milliseconds request_deadline{60'000};
+  std::function<void(std::string const& issue_key)> on_created;  // see writer_settings::on_created
 };
 
 enum class tenant_state { active, degraded, paused };

@@ -107,11 +107,13 @@ credential_spec jira_spec(config::tenant_config const& c, node_services const& s
 }
 
 template <class MakeSpec>
-std::shared_ptr<credential_source> build_credentials(MakeSpec make_spec, http_transport transport, persist_fn persist,
-                                                     refresh_listener listener, std::string const& what) {
+std::shared_ptr<credential_source> build_credentials(MakeSpec make_spec, http_transport transport, clock_fn clock,
+                                                     persist_fn persist, refresh_listener listener,
+                                                     std::string const& what) {
   try {
     auto spec = make_spec();
-    return make_credential_source(spec, std::move(transport), {}, std::move(persist), std::move(listener));
+    return make_credential_source(spec, std::move(transport), std::move(clock), std::move(persist),
+                                  std::move(listener));
   } catch (std::exception const& e) {
     return std::make_shared<unavailable_credentials>(what + ": " + e.what());
   }
@@ -142,10 +144,10 @@ tenant_remotes connect_tenant(asio::any_io_executor ex, node_services const& ser
     co_await store.store().commit(std::move(batch));
   };
 
-  auto x3_creds = build_credentials([&] { return x3_spec(c, services); }, transport_of(x3_client), {}, x3_listener,
-                                    "tenant " + c.id + ": Sage X3 credentials");
+  auto x3_creds = build_credentials([&] { return x3_spec(c, services); }, transport_of(x3_client), services.clock,
+                                    {}, x3_listener, "tenant " + c.id + ": Sage X3 credentials");
   auto jira_creds = build_credentials([&] { return jira_spec(c, services, store); }, transport_of(jira_client_ptr),
-                                      persist, jira_listener, "tenant " + c.id + ": Jira credentials");
+                                      services.clock, persist, jira_listener, "tenant " + c.id + ": Jira credentials");
   remote_options options;
   options.deadline = services.request_deadline;
   tenant_remotes out;

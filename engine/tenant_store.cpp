@@ -183,6 +183,10 @@ storage::write_op tenant_store::put_issue(entity e, std::string_view record_id, 
   return {column::issue_map, record_key(e, record_id), json::serialize(entry.to_json())};
 }
 
+storage::write_op tenant_store::drop_issue(entity e, std::string_view record_id) const {
+  return {column::issue_map, record_key(e, record_id), std::nullopt};
+}
+
 storage::write_op tenant_store::park(parked_record const& record) const {
   return {column::replay, record_key(record.what, record.id), json::serialize(record.to_json())};
 }

@@ -82,6 +82,7 @@ class tenant_store {
 
   storage::write_op put_watermark(entity e, watermark const& wm) const;
   storage::write_op put_issue(entity e, std::string_view record_id, issue_entry const& entry) const;
+  storage::write_op drop_issue(entity e, std::string_view record_id) const;
   storage::write_op park(parked_record const& record) const;
   storage::write_op unpark(entity e, std::string_view record_id) const;
   storage::write_op put_state(std::string_view name, std::string value) const;

@@ -1,0 +1,331 @@
+// Acceptance tests of the sync engine: the real engine (tenant cycles, HTTP client, limiter,
+// credentials, RocksDB) against the emulated Sage X3 and Jira over loopback.
+#include <catch2/catch.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include "tests/emulators/jira_site.hpp"
+#include "tests/emulators/x3_site.hpp"
+#include "tests/engine/sync_world.hpp"
+
+using namespace mlc;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+emu::emulator_options small(std::size_t tenants, std::size_t records) {
+  emu::emulator_options o;
+  o.tenants = tenants;
+  o.records_per_tenant = records;
+  o.seed = 7;
+  o.x3_api = "mixed";
+  o.jira_flavour = "mixed";
+  return o;
+}
+
+std::string text(json::value const& v) { return v.is_string() ? std::string{v.as_string()} : json::serialize(v); }
+
+json::array const& issues_of(json::object const& state, std::string const& tenant) {
+  return state.at("jira").at(tenant).at("issues").as_array();
+}
+
+json::object const* issue_for(json::object const& state, std::string const& tenant, std::string const& entity,
+                              std::string const& id) {
+  for (auto const& v : issues_of(state, tenant)) {
+    auto const& issue = v.as_object();
+    auto const& props = issue.at("properties").as_object();
+    auto const* source = props.if_contains("ml-connector.source");
+    if (source && text(source->at("entity")) == entity && text(source->at("id")) == id) return &issue;
+  }
+  return nullptr;
+}
+
+json::object const& first_order(json::object const& state, std::string const& tenant) {
+  return state.at("x3").at(tenant).at("purchase_orders").as_array().at(0).as_object();
+}
+
+}  // namespace
+
+TEST_CASE("new orders and invoices become exactly one issue each, with every mapped field, and stay quiet") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    test::sync_world w(ioc, small(2, 12));  // tenant 0: GraphQL + Cloud, tenant 1: api1 + Data Center
+    auto rounds = co_await w.converge();
+    CHECK(rounds <= 3);
+    auto result = w.compare();
+    INFO(result.summary());
+    for (auto const& p : result.problems) INFO(p);
+    CHECK(result.converged());
+    CHECK(result.records > 20);
+    CHECK(result.issues == result.records);
+
+    // Field by field, for one order of each tenant, read independently of the mapper.
+    auto state = w.state();
+    auto ids = test::emulator_field_ids();
+    for (std::size_t t = 0; t < 2; ++t) {
+      auto tenant = w.config().tenants[t].id;
+      auto const& po = first_order(state, tenant);
+      auto po_id = std::string{po.at("id").as_string()};
+      auto const* issue = issue_for(state, tenant, "purchase_order", po_id);
+      REQUIRE(issue);
+      auto const& fields = issue->at("fields").as_object();
+      auto supplier = std::string{po.at("supplier").as_string()};
+      auto const& suppliers = state.at("x3").at(tenant).at("suppliers").as_array();
+      std::string vendor;
+      for (auto const& s : suppliers)
+        if (text(s.at("code")) == supplier) vendor = s.at("name").as_string();
+      CHECK(text(fields.at(ids.at("Vendor"))) == vendor);
+      CHECK(fields.at(ids.at("Order date")) == po.at("order_date"));
+      CHECK(fields.at(ids.at("Line count")).to_number<double>() ==
+            static_cast<double>(po.at("lines").as_array().size()));
+      CHECK(fields.at(ids.at("Currency")).at("value") == po.at("currency"));
+      CHECK(fields.at(ids.at("Site")) == po.at("site"));
+      auto summary = std::string{fields.at("summary").as_string()};
+      CHECK(summary.starts_with("PO " + po_id + " · " + vendor + " · "));
+      // The external key: label and property.
+      bool labelled = false;
+      for (auto const& l : issue->at("labels").as_array()) labelled |= std::string{l.as_string()}.starts_with("x3-po-");
+      CHECK(labelled);
+      auto const& source = issue->at("properties").at("ml-connector.source").as_object();
+      CHECK(text(source.at("tenant")) == tenant);
+      // Cloud descriptions are ADF documents, Data Center's wiki text with a table.
+      if (w.config().tenants[t].jira.flavour == "cloud")
+        CHECK(fields.at("description").at("type") == "doc");
+      else
+        CHECK(std::string{fields.at("description").as_string()}.find("||") != std::string::npos);
+    }
+    // Invoices that name a synced order are linked to its issue.
+    int linked = 0;
+    for (auto const& v : issues_of(state, w.config().tenants[0].id))
+      if (!v.at("links").as_array().empty()) ++linked;
+    CHECK(linked > 0);
+
+    // Nothing changed in X3: the next cycles write nothing to Jira.
+    auto writes = w.jira_writes();
+    for (std::size_t t = 0; t < 2; ++t) {
+      auto report = co_await w.cycle(t);
+      CHECK(report.complete);
+      CHECK(report.count("created") + report.count("updated") == 0);
+    }
+    CHECK(w.jira_writes() == writes);
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("an X3 change updates the same issue, comments from/to, and a closed order is transitioned") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    test::sync_world w(ioc, small(1, 6));
+    co_await w.converge();
+    auto tenant = w.config().tenants[0].id;
+    auto before = w.state();
+    auto const& po = first_order(before, tenant);
+    auto po_id = std::string{po.at("id").as_string()};
+    auto key = std::string{issue_for(before, tenant, "purchase_order", po_id)->at("key").as_string()};
+
+    w.clock().advance(10s);
+    auto& x3 = w.emulator().x3(0);
+    auto const& knobs = w.emulator().effective_knobs(0).x3;
+    json::object change{{"id", po_id},
+                        {"lines", json::array{json::object{{"product", "BOLT-M8"}, {"quantity", 100},
+                                                           {"net_price", 1.25}, {"expected_receipt", "2031-03-15"}},
+                                              json::object{{"product", "NUT-M8"}, {"quantity", 100},
+                                                           {"net_price", 0.40}, {"expected_receipt", "2031-04-01"}}}}};
+    REQUIRE_FALSE(x3.upsert_order(change, knobs).error);
+    auto report = co_await w.cycle(0);
+    CHECK(report.count("updated") == 1);
+    CHECK(report.count("created") == 0);
+
+    auto after = w.state();
+    auto const* issue = issue_for(after, tenant, "purchase_order", po_id);
+    REQUIRE(issue);
+    CHECK(text(issue->at("key")) == key);  // the same issue
+    auto ids = test::emulator_field_ids();
+    CHECK(issue->at("fields").at(ids.at("Delivery date")) == "2031-03-15");
+    CHECK(issue->at("fields").at(ids.at("Line count")).to_number<double>() == 2.0);
+    CHECK(issue->at("fields").at(ids.at("Total amount")).to_number<double>() == Approx(165.0));
+    auto const& comments = issue->at("comments").as_array();
+    REQUIRE_FALSE(comments.empty());
+    auto text = std::string{comments.back().at("text").as_string()};
+    CHECK(text.find("delivery date") != std::string::npos);
+    CHECK(text.find("2031-03-15") != std::string::npos);
+
+    REQUIRE_FALSE(x3.close_order(po_id, knobs));
+    report = co_await w.cycle(0);
+    CHECK(report.count("updated") == 1);
+    auto closed = w.state();
+    CHECK(issue_for(closed, tenant, "purchase_order", po_id)->at("status") == "Done");
+    CHECK(w.compare().converged());
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("300 records sharing one timestamp across page boundaries, changes while paging, lag and late commits") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(2, 4);
+    test::sync_world w(ioc, options, [](config::tenant_config& t) { t.page_size = 50; });
+    co_await w.converge();
+    // 300 new orders, all with the same update stamp.
+    for (std::size_t t = 0; t < 2; ++t) {
+      auto stamp = emu::format_stamp(w.clock().now() - 30s);
+      for (int i = 0; i < 300; ++i) {
+        json::object po{{"id", "TIE" + std::to_string(1000 + i)}, {"updated", stamp}};
+        REQUIRE_FALSE(w.emulator().x3(t).upsert_order(po, w.emulator().effective_knobs(t).x3).error);
+      }
+    }
+    // Records change while the connector pages; the app server's clock is 2 minutes behind;
+    // some changes commit late (stamped older than records already served).
+    for (std::size_t t = 0; t < 2; ++t) {
+      auto& k = w.emulator().tenant_knobs(t).x3;
+      k.churn_per_page = 3;
+      k.clock_lag = 120s;
+      k.late_commit_rate = 0.3;
+      k.late_commit_age = 60s;
+    }
+    co_await w.converge(6);
+    // Stop the churn and let it settle.
+    for (std::size_t t = 0; t < 2; ++t) w.emulator().tenant_knobs(t).x3.churn_per_page = 0;
+    auto rounds = co_await w.converge(6);
+    CHECK(rounds <= 6);
+    auto result = w.compare();
+    INFO(result.summary());
+    for (auto const& p : result.problems) INFO(p);
+    CHECK(result.converged());
+    CHECK(result.records >= 600);
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("Jira 429 storms and 5xx bursts: everything lands, nothing twice") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(2, 6);
+    options.initial.jira.error_rates = {{429, 0.15}, {502, 0.05}, {503, 0.05}};
+    options.initial.jira.retry_after = 1s;
+    options.initial.x3.error_rates = {{503, 0.1}};
+    test::sync_world w(ioc, options);
+    co_await w.converge(8);
+    w.emulator().global_knobs().jira.error_rates.clear();
+    w.emulator().global_knobs().x3.error_rates.clear();
+    co_await w.converge(4);
+    auto result = w.compare();
+    INFO(result.summary());
+    for (auto const& p : result.problems) INFO(p);
+    CHECK(result.converged());
+    auto counts = w.emulator().request_counts().to_json();
+    CHECK(json::serialize(counts).find("\"429\"") != std::string::npos);  // the storm did happen
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("a missing project degrades the tenant without losing anything; records flow once it exists") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    test::sync_world w(ioc, small(2, 5));
+    w.emulator().jira(0).set_project_exists(false);
+    auto report = co_await w.cycle(0);
+    REQUIRE(report.fault);
+    CHECK(report.fault->kind() == engine::failure_kind::tenant_fault);
+    CHECK(std::string{report.fault->what()}.find("project") != std::string::npos);
+    CHECK(w.tenant(0).status().state == engine::tenant_state::degraded);
+    // The other tenant is not affected.
+    auto other = co_await w.cycle(1);
+    CHECK(other.complete);
+    CHECK(other.count("created") > 0);
+
+    w.emulator().jira(0).set_project_exists(true);
+    co_await w.converge();
+    CHECK(w.tenant(0).status().state == engine::tenant_state::active);
+    CHECK(w.compare().converged());
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("a field missing from the create screen parks records naming the field; replay lands them") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 4);
+    options.jira_flavour = "cloud";
+    test::sync_world w(ioc, options);
+    REQUIRE_FALSE(w.emulator().jira(0).set_on_screen("Vendor", false));
+    auto report = co_await w.cycle(0);
+    CHECK(report.count("parked") > 0);
+    CHECK(report.count("created") == 0);
+    auto status = w.tenant(0).status();
+    CHECK(status.state == engine::tenant_state::active);  // a record problem, not a tenant fault
+    CHECK(status.parked == static_cast<std::size_t>(report.count("parked")));
+    engine::tenant_store view(w.services().store, w.config().tenants[0].id);
+    auto audit = view.audit(100, std::nullopt, true);
+    REQUIRE_FALSE(audit.empty());
+    CHECK(audit.front().message.find("customfield_10050") != std::string::npos);
+    CHECK(view.all_parked().front().field == "customfield_10050");
+
+    REQUIRE_FALSE(w.emulator().jira(0).set_on_screen("Vendor", true));
+    auto landed = co_await w.tenant(0).replay();
+    CHECK(landed == report.count("parked"));
+    CHECK(view.all_parked().empty());
+    CHECK(w.compare().converged());
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("a crash between Jira's create and the local commit leaves exactly one issue (search lag on)") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 3);
+    options.jira_flavour = "cloud";
+    options.initial.jira.search_lag = 5s;
+    test::sync_world w(ioc, options);
+    // "Crash" right after the second create is confirmed: nothing after it is committed.
+    int creates = 0;
+    w.services().on_created = [&creates](std::string const&) {
+      if (++creates == 2) throw std::runtime_error("simulated crash after create");
+    };
+    auto report = co_await w.cycle(0);
+    CHECK(report.fault);
+    w.services().on_created = nullptr;
+    w.restart();  // a new process: only the store survives
+
+    // Search has not caught up yet: the record is deferred, not created again.
+    report = co_await w.cycle(0);
+    CHECK(report.count("deferred") == 1);
+    auto mid = w.compare();
+    CHECK(mid.duplicates == 0);
+
+    w.clock().advance(6s);  // search catches up: the issue is found by its label and adopted
+    report = co_await w.cycle(0);
+    CHECK(report.count("adopted") == 1);
+    co_await w.converge();
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("tokens expiring every few seconds during a long sync fail no record") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(2, 30);
+    options.x3_api = "graphql";
+    options.x3_auth = "mixed";      // tenant 0: connected-app JWT, tenant 1: OAuth2 client credentials
+    options.jira_flavour = "cloud";
+    options.jira_auth = "mixed";    // tenant 1 uses Jira OAuth 2.0 (3LO) with rotating refresh tokens
+    options.initial.x3.token_lifetime = 3s;
+    options.initial.x3.jwt_max_lifetime = 3s;
+    options.initial.jira.token_lifetime = 3s;
+    test::sync_world w(ioc, options, [](config::tenant_config& t) {
+      t.x3.token_lifetime = std::chrono::seconds{3};
+      t.page_size = 5;
+    });
+    // Time moves on while the sync pages along: every request sees a clock a little later.
+    for (int round = 0; round < 8; ++round) {
+      for (std::size_t t = 0; t < 2; ++t) {
+        auto report = co_await w.cycle(t);
+        CHECK_FALSE(report.fault);
+        CHECK(report.count("parked") == 0);
+      }
+      w.clock().advance(4s);
+    }
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    auto metrics = w.services().metrics->serialize();
+    CHECK(metrics.find("mlc_token_refreshes_total{result=\"success\",system=\"jira\",tenant=\"") != std::string::npos);
+    co_await w.stop();
+  });
+}

@@ -1,0 +1,38 @@
+#pragma once
+// Compares what the emulated Sage X3 holds with what the emulated Jira holds (the
+// /_emulator/state document) and counts what a sync got wrong:
+//   duplicates — more than one Jira issue claims the same ERP record (extra issues counted)
+//   missing    — an ERP record with no Jira issue
+//   stale      — an issue whose amount, delivery date or workflow status is not the record's
+//   orphans    — issues claiming a record X3 does not have
+// An issue claims a record through its `ml-connector.source` property.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+namespace mlc::test {
+
+struct convergence {
+  int records = 0;
+  int issues = 0;
+  int duplicates = 0;
+  int missing = 0;
+  int stale = 0;
+  int orphans = 0;
+  std::vector<std::string> problems;  // first few, for test output
+
+  bool converged() const { return duplicates == 0 && missing == 0 && stale == 0 && orphans == 0; }
+  std::string summary() const;  // "duplicates=0 missing=0 stale=0 orphans=0 records=N issues=N"
+};
+
+// Jira custom field ids by name ("Total amount" → "customfield_10053").
+using field_ids = std::map<std::string, std::string>;
+
+// `state` is the emulator's {"x3": {tenant: …}, "jira": {tenant: …}} document.
+// `done_status` is the status closed or fully received orders must reach.
+convergence compare_state(boost::json::object const& state, field_ids const& fields,
+                          std::string const& done_status = "Done");
+
+}  // namespace mlc::test
