@@ -43,6 +43,8 @@ struct x3_settings {
   std::map<std::string, std::string> query_templates;  // purchase_orders | supplier_invoices | suppliers
   bool tls_verify = true;
   std::string ca_file;
+
+  friend bool operator==(x3_settings const&, x3_settings const&) = default;
 };
 
 struct jira_settings {
@@ -63,6 +65,8 @@ struct jira_settings {
   bool recreate_deleted = false;
   bool tls_verify = true;
   std::string ca_file;
+
+  friend bool operator==(jira_settings const&, jira_settings const&) = default;
 };
 
 struct schedule {
@@ -73,6 +77,8 @@ struct schedule {
   int end_hour = 24;
   std::string time_zone = "UTC";  // IANA name
   double jitter = 0.1;            // fraction of the interval, 0..1
+
+  friend bool operator==(schedule const&, schedule const&) = default;
 };
 
 struct tenant_config {
@@ -86,6 +92,8 @@ struct tenant_config {
   std::chrono::seconds lookback{300};
   std::chrono::seconds skew_margin{5};
   int page_size = 100;
+
+  friend bool operator==(tenant_config const&, tenant_config const&) = default;
 };
 
 struct node_config {

@@ -17,6 +17,7 @@
 #include "engine/node.hpp"
 #include "engine/tenant_connect.hpp"
 #include "net/http_client.hpp"
+#include "storage/keys.hpp"
 #include "storage/store.hpp"
 
 namespace mlc::engine {
@@ -39,6 +40,7 @@ commands:
                                 write parked records again (a running node is asked through its admin API)
   secret encrypt --config FILE --tenant ID
                                 read a secret on standard input, print its encrypted config form
+  keys rotate --config FILE     re-seal stored secrets with the newest master key (node stopped)
   --version, --help
 
 options:
@@ -58,7 +60,7 @@ struct arguments {
 };
 
 arguments parse_args(std::vector<std::string> const& args) {
-  static std::set<std::string> const flags{"--all", "--failed"};
+  static std::set<std::string> const flags{"--all", "--failed", "--version", "--help", "-h"};
   arguments a;
   for (std::size_t i = 0; i < args.size(); ++i) {
     auto const& s = args[i];
@@ -122,10 +124,19 @@ int cmd_run(arguments const& a) {
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (!ec) n.stop();
   });
+  // SIGHUP re-reads the configuration: tenants added, changed, paused or removed live.
+  asio::signal_set hangup(ioc, SIGHUP);
+  std::function<void(boost::system::error_code, int)> on_hangup = [&](boost::system::error_code ec, int) {
+    if (ec) return;
+    n.reload();
+    hangup.async_wait(on_hangup);
+  };
+  hangup.async_wait(on_hangup);
   std::exception_ptr failure;
   asio::co_spawn(ioc, n.run(), [&](std::exception_ptr e) {
     failure = e;
     signals.cancel();
+    hangup.cancel();
     ioc.stop();  // loops past the drain time are abandoned: their intents make them resumable
   });
   ioc.run();
@@ -263,14 +274,47 @@ int cmd_replay(arguments const& a) {
   return left == 0 || !a.has("--all") ? 0 : 1;
 }
 
+config::secret_box master_box(config::node_config const& c) {
+  auto keys = !c.master_key_file.empty() ? config::keyring::load_file(c.master_key_file)
+                                         : config::keyring::from_env(c.master_key_env);
+  return config::secret_box(std::move(keys));
+}
+
+// Re-seals every stored secret (rotated refresh tokens) with the newest master key, so an
+// old key can be retired. Run it with the node stopped, after adding the new key.
+int cmd_keys(arguments const& a) {
+  if (a.positional.empty() || a.positional[0] != "rotate") throw std::invalid_argument("usage: keys rotate --config FILE");
+  auto c = load(a);
+  auto box = master_box(c);
+  auto store = storage::store::open(c.data_dir);
+  storage::write_batch batch;
+  std::size_t already = 0;
+  store->scan(storage::column::tenant_state, {}, [&](std::string_view key, std::string_view value) {
+    if (!config::secret_box::is_sealed(value)) return true;
+    auto parts = storage::split_key(key);
+    if (!parts) return true;
+    if (value.starts_with("enc:v1:" + box.current_key_id() + ":")) {
+      ++already;
+      return true;
+    }
+    auto plain = box.open(value, parts->tenant);
+    batch.push_back({storage::column::tenant_state, std::string{key}, box.seal(plain, parts->tenant)});
+    return true;
+  });
+  auto rewritten = batch.size();
+  if (!batch.empty()) store->commit_now(std::move(batch));
+  store->close();
+  std::cout << "re-sealed " << rewritten << " stored secret(s) with key " << box.current_key_id() << "; " << already
+            << " already used it\n";
+  return 0;
+}
+
 int cmd_secret(arguments const& a) {
   if (a.positional.empty() || a.positional[0] != "encrypt") throw std::invalid_argument("usage: secret encrypt ...");
   auto c = load(a);
   auto id = a.get("--tenant");
   if (!id) throw std::invalid_argument("--tenant ID is required: the secret opens only for that tenant");
-  auto keys = !c.master_key_file.empty() ? config::keyring::load_file(c.master_key_file)
-                                         : config::keyring::from_env(c.master_key_env);
-  config::secret_box box(std::move(keys));
+  auto box = master_box(c);
   std::string plaintext((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   while (!plaintext.empty() && (plaintext.back() == '\n' || plaintext.back() == '\r')) plaintext.pop_back();
   std::cout << box.seal(plaintext, *id) << "\n";
@@ -282,13 +326,13 @@ int cmd_secret(arguments const& a) {
 int run_cli(std::vector<std::string> const& args) {
   try {
     auto a = parse_args(args);
+    if (a.has("--version") || a.command == "version") {
+      std::cout << "ml-connector " << MLC_VERSION << "\n";
+      return 0;
+    }
     if (a.command.empty() || a.command == "help" || a.has("--help") || a.has("-h")) {
       std::cout << k_usage;
       return a.command.empty() && !a.has("--help") ? 2 : 0;
-    }
-    if (a.command == "--version" || a.command == "version") {
-      std::cout << "ml-connector " << MLC_VERSION << "\n";
-      return 0;
     }
     if (a.command == "run") return cmd_run(a);
     if (a.command == "setup") return cmd_setup_or_check(a, false);
@@ -296,6 +340,7 @@ int run_cli(std::vector<std::string> const& args) {
     if (a.command == "audit") return cmd_audit(a);
     if (a.command == "replay") return cmd_replay(a);
     if (a.command == "secret") return cmd_secret(a);
+    if (a.command == "keys") return cmd_keys(a);
     std::cerr << "ml-connector: unknown command '" << a.command << "'\n" << k_usage;
     return 2;
   } catch (std::exception const& e) {

@@ -152,8 +152,62 @@ void node::start_tenant(config::tenant_config const& tc) {
         log::error({id, {}, {}}, "tenant.loop_failed", std::string{"poll loop ended: "} + ex.what());
       }
     }
-    if (--loops_running_ == 0 && loops_done_) loops_done_->cancel();
+    loop_ended(id);
   });
+}
+
+void node::loop_ended(std::string const& id) {
+  if (auto it = replacing_.find(id); it != replacing_.end()) {
+    auto next = std::move(it->second);
+    replacing_.erase(it);
+    tenants_.erase(id);
+    services_.metrics->remove_tenant(id);
+    if (next && !stopping_) {
+      log::info({id, {}, {}}, "tenant.restarted", "tenant configuration changed: restarted");
+      start_tenant(*next);
+    } else if (!next) {
+      log::info({id, {}, {}}, "tenant.removed", "tenant removed from the configuration; its stored state is kept");
+    }
+  }
+  if (--loops_running_ == 0 && loops_done_) loops_done_->cancel();
+}
+
+void node::reload() {
+  if (stopping_ || config_.file.empty()) return;
+  config::node_config fresh;
+  try {
+    fresh = config::load_node_config(config_.file);
+  } catch (std::exception const& e) {
+    log::error({}, "config.reload_failed", std::string{"configuration not reloaded: "} + e.what());
+    return;
+  }
+  for (auto const& e : fresh.tenant_errors) log::error({}, "config.tenant_rejected", e.what());
+  if (fresh.listen != config_.listen || fresh.data_dir != config_.data_dir)
+    log::warn({}, "config.restart_needed", "listen and data_dir changes take effect after a restart");
+  std::map<std::string, config::tenant_config const*> wanted;
+  for (auto const& tc : fresh.tenants) wanted[tc.id] = &tc;
+  int started = 0, changed = 0, removed = 0;
+  for (auto const& [id, t] : tenants_) {
+    auto it = wanted.find(id);
+    if (it == wanted.end()) {
+      replacing_[id] = std::nullopt;
+      t->stop();
+      ++removed;
+    } else if (!(*it->second == t->config())) {
+      replacing_[id] = *it->second;
+      t->stop();
+      ++changed;
+    }
+  }
+  for (auto const& tc : fresh.tenants)
+    if (!tenants_.count(tc.id)) {
+      start_tenant(tc);
+      ++started;
+    }
+  config_.tenants = fresh.tenants;
+  log::info({}, "config.reloaded",
+            "configuration reloaded: " + std::to_string(started) + " tenant(s) added, " + std::to_string(changed) +
+                " changed, " + std::to_string(removed) + " removed");
 }
 
 awaitable<void> node::prune_audit_loop() {
@@ -242,6 +296,10 @@ awaitable<net::http_response> node::handle_admin(net::http_request const& reques
     co_return json_response(403, json::object{{"error", "the bearer token is not valid"}});
 
   auto path = request.target.substr(0, request.target.find('?'));
+  if (path == "/admin/reload" && request.method == "POST") {
+    reload();
+    co_return json_response(200, json::object{{"reloaded", true}, {"tenants", tenants_.size()}});
+  }
   if (path == "/admin/tenants" && request.method == "GET") {
     json::array list;
     for (auto const& [id, t] : tenants_) list.push_back(status_json(t->status()));

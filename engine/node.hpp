@@ -44,6 +44,10 @@ class node {
   // Throws for start-up failures (store locked, address in use, bad admin settings).
   awaitable<void> run();
   void stop();
+  // Re-reads the config file: new tenants start, removed ones stop (their stored state is
+  // kept), changed ones restart once their current loop has ended. A config that no longer
+  // parses is logged and ignored. Listen address and data directory need a restart.
+  void reload();
 
   // The bound HTTP port (valid once ready()).
   unsigned short port() const { return port_; }
@@ -55,6 +59,7 @@ class node {
   awaitable<net::http_response> handle(net::http_request request);
   awaitable<net::http_response> handle_admin(net::http_request const& request);
   void start_tenant(config::tenant_config const& config);
+  void loop_ended(std::string const& id);
   awaitable<void> prune_audit_loop();
 
   asio::io_context& ioc_;
@@ -63,6 +68,8 @@ class node {
   node_services services_;
   std::unique_ptr<net::http_server> server_;
   std::map<std::string, std::shared_ptr<tenant>> tenants_;
+  // Tenants whose loop is ending: what to start in its place (nullopt: removed).
+  std::map<std::string, std::optional<config::tenant_config>> replacing_;
   std::optional<std::string> admin_token_;
   unsigned short port_ = 0;
   bool ready_ = false;

@@ -1,0 +1,165 @@
+// The node as `ml-connector run` drives it: HTTP endpoints, admin API, live reload, shutdown.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "engine/log.hpp"
+#include "engine/node.hpp"
+#include "net/http_client.hpp"
+#include "tests/emulators/emulator.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace mlc;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr char k_token[] = "test-admin-token-0123456789";
+
+// Waits for `condition` with a deadline, checking whenever the io_context has run a little.
+template <class Condition>
+awaitable<bool> eventually(Condition condition, std::chrono::seconds deadline = 30s) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > until) co_return false;
+    timer.expires_after(20ms);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  co_return true;
+}
+
+void write_config(std::filesystem::path const& file, json::object config) {
+  std::ofstream(file) << json::serialize(config);
+}
+
+}  // namespace
+
+TEST_CASE("the node serves health, metrics and an authenticated admin API, reloads tenants live and stops cleanly") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    engine::log::configure(engine::log::level::warn, true);
+    test::temp_dir dir;
+    emu::emulator_options eo;
+    eo.tenants = 3;
+    eo.records_per_tenant = 3;
+    emu::emulator emu(ioc.get_executor(), eo);
+    emu.start();
+    auto base = emu.node_config();
+    base["listen"] = "127.0.0.1:0";
+    base["data_dir"] = (dir.path() / "data").string();
+    base["defaults"] = json::object{{"schedule", json::object{{"interval", "1s"}}}};
+    std::ofstream(dir.path() / "admin.token") << k_token;
+    base["admin_token_file"] = (dir.path() / "admin.token").string();
+    auto all = base.at("tenants").as_array();
+    auto two = base;
+    two["tenants"] = json::array{all[0], all[1]};
+    auto file = dir.path() / "node.json";
+    write_config(file, two);
+
+    engine::node_options options;
+    options.jira_limits = {1000, 1000, 16};
+    options.x3_limits = {1000, 1000, 16};
+    engine::node node(ioc, config::load_node_config(file), options);
+    bool finished = false;
+    std::exception_ptr failure;
+    asio::co_spawn(ioc, node.run(), [&](std::exception_ptr e) {
+      failure = e;
+      finished = true;
+    });
+    REQUIRE(co_await eventually([&] { return node.ready() || finished; }));
+    REQUIRE_FALSE(failure);
+    auto url = "http://127.0.0.1:" + std::to_string(node.port());
+    net::http_client client(ioc.get_executor(), net::client_options{});
+    auto get = [&](std::string path, std::string token) -> awaitable<net::http_response> {
+      net::http_request r;
+      if (!token.empty()) r.headers.set("Authorization", "Bearer " + token);
+      co_return co_await client.send(url + path, std::move(r));
+    };
+    auto post = [&](std::string path) -> awaitable<net::http_response> {
+      net::http_request r;
+      r.method = "POST";
+      r.headers.set("Authorization", std::string{"Bearer "} + k_token);
+      co_return co_await client.send(url + path, std::move(r));
+    };
+
+    auto health = co_await get("/healthz", "");
+    CHECK(health.status == 200);
+    auto ready = co_await get("/readyz", "");
+    CHECK(ready.status == 200);
+    auto metrics = co_await get("/metrics", "");
+    CHECK(metrics.status == 200);
+    CHECK(metrics.headers.get("Content-Type").value_or("").starts_with("text/plain; version=0.0.4"));
+    CHECK(metrics.body.find("mlc_build_info{version=\"" MLC_VERSION "\"} 1") != std::string::npos);
+
+    // Admin: no token, a wrong one, the right one.
+    CHECK((co_await get("/admin/tenants", "")).status == 401);
+    CHECK((co_await get("/admin/tenants", "not-the-token-at-all")).status == 403);
+    auto list = co_await get("/admin/tenants", k_token);
+    REQUIRE(list.status == 200);
+    CHECK(json::parse(list.body).as_array().size() == 2);
+    CHECK((co_await get("/admin/tenants/nobody", k_token)).status == 404);
+
+    // Records flow: the first tenant's issues appear.
+    auto first = std::string{all[0].at("id").as_string()};
+    CHECK(co_await eventually([&] {
+      return !emu.state(first).at("jira").at(first).at("issues").as_array().empty();
+    }));
+    auto audit = co_await get("/admin/tenants/" + first + "/audit", k_token);
+    CHECK(audit.status == 200);
+    CHECK_FALSE(json::parse(audit.body).as_array().empty());
+
+    // Pause and resume.
+    auto paused = co_await post("/admin/tenants/" + first + "/pause");
+    CHECK(json::parse(paused.body).at("state") == "paused");
+    metrics = co_await get("/metrics", "");
+    CHECK(metrics.body.find("mlc_tenants{state=\"paused\"} 1") != std::string::npos);
+    auto resumed = co_await post("/admin/tenants/" + first + "/resume");
+    CHECK(json::parse(resumed.body).at("state") == "active");
+
+    // Live reload: drop tenant 1, add tenant 2.
+    auto second = std::string{all[1].at("id").as_string()};
+    auto third = std::string{all[2].at("id").as_string()};
+    auto swapped = base;
+    swapped["tenants"] = json::array{all[0], all[2]};
+    write_config(file, swapped);
+    auto reloaded = co_await post("/admin/reload");
+    CHECK(reloaded.status == 200);
+    CHECK(co_await eventually([&] { return node.find(third) != nullptr && node.find(second) == nullptr; }));
+    CHECK(co_await eventually([&] {
+      return !emu.state(third).at("jira").at(third).at("issues").as_array().empty();
+    }));
+    // A config that no longer parses is ignored; the node keeps running.
+    std::ofstream(file) << "{ this is not json";
+    CHECK((co_await post("/admin/reload")).status == 200);
+    CHECK(node.find(first) != nullptr);
+
+    node.stop();
+    CHECK(co_await eventually([&] { return finished; }));
+    CHECK_FALSE(failure);
+    co_await emu.stop();
+  });
+}
+
+TEST_CASE("the node refuses a non-loopback listen address without an admin token") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    test::temp_dir dir;
+    config::node_config c;
+    c.listen = "0.0.0.0:0";
+    c.data_dir = (dir.path() / "data").string();
+    engine::node node(ioc, c);
+    std::string message;
+    try {
+      co_await node.run();
+    } catch (std::exception const& e) {
+      message = e.what();
+    }
+    CHECK(message.find("without an admin token") != std::string::npos);
+  });
+}
