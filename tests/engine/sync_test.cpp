@@ -2,6 +2,9 @@
 // credentials, RocksDB) against the emulated Sage X3 and Jira over loopback.
 #include <catch2/catch.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "tests/emulators/jira_site.hpp"
@@ -327,5 +330,50 @@ TEST_CASE("tokens expiring every few seconds during a long sync fail no record")
     auto metrics = w.services().metrics->serialize();
     CHECK(metrics.find("mlc_token_refreshes_total{result=\"success\",system=\"jira\",tenant=\"") != std::string::npos);
     co_await w.stop();
+  });
+}
+
+TEST_CASE("200 tenants converge at once; a tenant whose Sage X3 hangs holds none of the others back") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(200, 2);
+    test::sync_world w(ioc, options);
+    // Tenant 0's app server accepts requests and never answers.
+    w.emulator().tenant_knobs(0).x3.drop_rate = 1.0;
+    auto const n = w.config().tenants.size();
+    std::vector<int> finished_order;
+    std::vector<engine::cycle_report> reports(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      w.tenant(i);  // build every tenant before any runs
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      asio::co_spawn(ioc, w.cycle(i), [&, i](std::exception_ptr e, engine::cycle_report r) {
+        if (!e) reports[i] = std::move(r);
+        finished_order.push_back(static_cast<int>(i));
+      });
+    asio::steady_timer timer(ioc);
+    auto until = std::chrono::steady_clock::now() + 120s;
+    while (finished_order.size() < n - 1 && std::chrono::steady_clock::now() < until) {
+      timer.expires_after(20ms);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    // Every other tenant finished its cycle while tenant 0 was still waiting on its X3.
+    REQUIRE(finished_order.size() == n - 1);
+    CHECK(std::find(finished_order.begin(), finished_order.end(), 0) == finished_order.end());
+    int complete = 0;
+    for (std::size_t i = 1; i < n; ++i) complete += reports[i].complete ? 1 : 0;
+    CHECK(complete == static_cast<int>(n) - 1);
+    auto state = w.state();
+    state.at("x3").as_object().erase(w.config().tenants[0].id);
+    state.at("jira").as_object().erase(w.config().tenants[0].id);
+    auto result = test::compare_state(state, test::emulator_field_ids());
+    INFO(result.summary());
+    CHECK(result.converged());
+    CHECK(result.records >= 400);
+    co_await w.stop();  // ends the hang: tenant 0's cycle fails as transient
+    while (finished_order.size() < n) {
+      timer.expires_after(20ms);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    CHECK(finished_order.back() == 0);
   });
 }
