@@ -90,7 +90,7 @@ awaitable<net::http_response> jira_client::call(std::string method, std::string 
 }
 
 awaitable<std::vector<jira_field>> jira_client::fields() {
-  auto response = co_await call("GET", "/field", {});
+  auto response = co_await call("GET", "/field");
   if (!ok(response)) throw jira_failure(response, "list Jira fields");
   auto body = parse_body(response, "list Jira fields");
   std::vector<jira_field> out;
@@ -107,7 +107,7 @@ awaitable<std::vector<jira_field>> jira_client::fields() {
 }
 
 awaitable<std::optional<json::object>> jira_client::project(std::string key) {
-  auto response = co_await call("GET", "/project/" + key, {});
+  auto response = co_await call("GET", "/project/" + key);
   if (response.status == 404) co_return std::nullopt;
   if (!ok(response)) throw jira_failure(response, "read Jira project " + key);
   auto body = parse_body(response, "read Jira project");
@@ -118,7 +118,7 @@ awaitable<std::optional<json::object>> jira_client::project(std::string key) {
 awaitable<std::vector<std::pair<std::string, std::string>>> jira_client::issue_types(std::string project_key) {
   std::vector<std::pair<std::string, std::string>> out;
   {
-    auto response = co_await call("GET", "/issue/createmeta/" + project_key + "/issuetypes", {});
+    auto response = co_await call("GET", "/issue/createmeta/" + project_key + "/issuetypes");
     if (response.status == 404) co_return out;
     if (!ok(response)) throw jira_failure(response, "read the issue types of project " + project_key);
     auto body = parse_body(response, "read issue types");
@@ -138,7 +138,7 @@ awaitable<std::vector<std::pair<std::string, std::string>>> jira_client::issue_t
 
 awaitable<std::vector<std::string>> jira_client::create_screen_fields(std::string project_key,
                                                                      std::string issue_type_id) {
-  auto response = co_await call("GET", "/issue/createmeta/" + project_key + "/issuetypes/" + issue_type_id, {});
+  auto response = co_await call("GET", "/issue/createmeta/" + project_key + "/issuetypes/" + issue_type_id);
   if (!ok(response)) throw jira_failure(response, "read the create screen of project " + project_key);
   auto body = parse_body(response, "read the create screen");
   std::vector<std::string> out;
@@ -173,7 +173,7 @@ awaitable<bool> jira_client::update_issue(std::string key, json::object edit) {
 }
 
 awaitable<std::optional<jira_issue>> jira_client::get_issue(std::string key) {
-  auto response = co_await call("GET", "/issue/" + key + "?fields=status,labels", {});
+  auto response = co_await call("GET", "/issue/" + key + "?fields=status,labels");
   if (response.status == 404) co_return std::nullopt;
   if (!ok(response)) throw jira_failure(response, "read issue " + key);
   auto body = parse_body(response, "read issue");
@@ -182,7 +182,7 @@ awaitable<std::optional<jira_issue>> jira_client::get_issue(std::string key) {
 }
 
 awaitable<std::vector<jira_transition>> jira_client::transitions(std::string key) {
-  auto response = co_await call("GET", "/issue/" + key + "/transitions", {});
+  auto response = co_await call("GET", "/issue/" + key + "/transitions");
   if (!ok(response)) throw jira_failure(response, "list transitions of " + key);
   auto body = parse_body(response, "list transitions");
   std::vector<jira_transition> out;

@@ -73,7 +73,7 @@ class jira_client {
                                                   std::vector<std::int64_t> reconcile = {});
 
  private:
-  awaitable<net::http_response> call(std::string method, std::string path, std::string body,
+  awaitable<net::http_response> call(std::string method, std::string path, std::string body = {},
                                      call_safety safety = call_safety::idempotent);
   std::shared_ptr<remote> remote_;
   jira_flavour flavour_;

@@ -333,7 +333,10 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
         log::info({config_.id, entity_name(e), {}}, "sync.progress",
                   std::to_string(seen) + " records read so far this cycle");
     }
-    if (!pending.empty()) co_await store_.store().commit(std::exchange(pending, {}));
+    if (!pending.empty()) {
+      auto batch = std::exchange(pending, {});
+      co_await store_.store().commit(std::move(batch));
+    }
     next = std::move(page.next);
   } while (next && !stopping_);
   if (!hold && !stopping_) synced_through_[e] = poll_start - config_.skew_margin;
