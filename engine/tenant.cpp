@@ -345,9 +345,15 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
 awaitable<int> tenant::replay(std::optional<std::string> only) {
   co_await ensure_mapping();
   int landed = 0;
-  for (auto& p : store_.all_parked()) {
+  auto parked = store_.all_parked();
+  std::size_t tried = 0;
+  for (auto& p : parked) {
     if (stopping_) break;
     if (only && p.id != *only) continue;
+    if (++tried % 100 == 0)
+      log::info({config_.id, {}, {}}, "replay.progress",
+                std::to_string(tried) + " of " + std::to_string(parked.size()) + " parked records tried, " +
+                    std::to_string(landed) + " landed");
     auto now = to_seconds(services_.clock());
     std::exception_ptr failure;
     std::string action;
