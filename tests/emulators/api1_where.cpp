@@ -147,17 +147,33 @@ class where_parser {
     if (t.k == tok::kind::end) fail("expected a value after " + prop);
     next();
     switch (t.k) {
-      case tok::kind::string: return json::value(t.text);
+      case tok::kind::string:
+        if (type == api1_type::date || type == api1_type::datetime) {
+          auto when = parse_timestamp(t.text);
+          if (!when) {
+            cur_.pos = t.pos;
+            fail("bad date '" + t.text + "' for " + prop);
+          }
+          return json::value(std::int64_t(when->time_since_epoch().count()));
+        }
+        if (type != api1_type::string) {
+          cur_.pos = t.pos;
+          fail("expected a number for " + prop);
+        }
+        return json::value(t.text);
       case tok::kind::date: {
-        if (!parse_timestamp(t.text)) {
+        auto when = parse_timestamp(t.text);
+        if (!when) {
           cur_.pos = t.pos;
           fail("bad date literal @" + t.text + "@");
         }
-        return json::value(t.text);
+        if (type == api1_type::string) return json::value(t.text);
+        return json::value(std::int64_t(when->time_since_epoch().count()));
       }
       case tok::kind::number:
         if (type == api1_type::string) return json::value(t.text);
         try {
+          if (type == api1_type::integer) return json::value(std::int64_t(std::stoll(t.text)));
           return json::value(std::stod(t.text));
         } catch (std::exception const&) {
           cur_.pos = t.pos;
@@ -170,13 +186,13 @@ class where_parser {
   std::unique_ptr<where_node> parse_comparison() {
     if (cur_.k != tok::kind::ident) fail("expected a property name, found '" + cur_.text + "'");
     std::string prop = cur_.text;
-    auto it = cls_.properties.find(prop);
-    if (it == cls_.properties.end())
-      throw api1_error(500, "Property " + prop + " does not exist in class " + cls_.name);
+    auto index = cls_.index_of(prop);
+    if (!index) throw api1_error(500, "Property " + prop + " does not exist in class " + cls_.name);
     next();
     auto n = std::make_unique<where_node>();
     n->property = prop;
-    n->type = it->second;
+    n->index = *index;
+    n->type = cls_.properties[*index].second;
     if (keyword("in")) {
       next();
       if (cur_.k != tok::kind::lparen) fail("expected '(' after in");
@@ -211,33 +227,20 @@ class where_parser {
 
 }  // namespace
 
-int compare_property(api1_type type, json::value const& a, json::value const& b) {
+std::optional<std::size_t> api1_class::index_of(std::string_view property) const {
+  for (std::size_t i = 0; i < properties.size(); ++i)
+    if (properties[i].first == property) return i;
+  return std::nullopt;
+}
+
+int compare_cells(json::value const& a, json::value const& b) {
   if (a.is_null() || b.is_null()) return three_way(!a.is_null(), !b.is_null());
-  switch (type) {
-    case api1_type::date:
-    case api1_type::datetime: {
-      auto x = a.is_string() ? parse_timestamp(a.get_string()) : std::nullopt;
-      auto y = b.is_string() ? parse_timestamp(b.get_string()) : std::nullopt;
-      return three_way(x.value_or(sys_ms{}), y.value_or(sys_ms{}));
-    }
-    case api1_type::integer:
-    case api1_type::decimal: {
-      auto num = [](json::value const& v) {
-        if (v.is_double()) return v.get_double();
-        if (v.is_int64()) return double(v.get_int64());
-        if (v.is_string()) try {
-            return std::stod(std::string(v.get_string()));
-          } catch (std::exception const&) {
-          }
-        return 0.0;
-      };
-      return three_way(num(a), num(b));
-    }
-    case api1_type::string:
-      return three_way(a.is_string() ? std::string_view(a.get_string()) : std::string_view{},
-                       b.is_string() ? std::string_view(b.get_string()) : std::string_view{});
-  }
-  return 0;
+  if (a.is_string() && b.is_string()) return three_way(std::string_view(a.get_string()), std::string_view(b.get_string()));
+  if (a.is_int64() && b.is_int64()) return three_way(a.get_int64(), b.get_int64());
+  auto num = [](json::value const& v) {
+    return v.is_double() ? v.get_double() : v.is_int64() ? double(v.get_int64()) : 0.0;
+  };
+  return three_way(num(a), num(b));
 }
 
 std::unique_ptr<where_node> parse_where(std::string_view text, api1_class const& cls) {
@@ -245,28 +248,23 @@ std::unique_ptr<where_node> parse_where(std::string_view text, api1_class const&
   return p.parse();
 }
 
-bool evaluate(where_node const& n, json::object const& resource) {
+bool evaluate(where_node const& n, api1_row const& row) {
   switch (n.k) {
     case where_node::kind::all:
       for (auto const& c : n.children)
-        if (!evaluate(*c, resource)) return false;
+        if (!evaluate(*c, row)) return false;
       return true;
     case where_node::kind::any:
       for (auto const& c : n.children)
-        if (evaluate(*c, resource)) return true;
+        if (evaluate(*c, row)) return true;
       return false;
-    case where_node::kind::negate: return !evaluate(*n.children.front(), resource);
-    case where_node::kind::in_list: {
-      auto const* v = resource.if_contains(n.property);
-      if (!v) return false;
+    case where_node::kind::negate: return !evaluate(*n.children.front(), row);
+    case where_node::kind::in_list:
       for (auto const& o : n.operands)
-        if (compare_property(n.type, *v, o) == 0) return true;
+        if (compare_cells(row[n.index], o) == 0) return true;
       return false;
-    }
     case where_node::kind::compare: {
-      auto const* v = resource.if_contains(n.property);
-      json::value null_value;
-      int c = compare_property(n.type, v ? *v : null_value, n.operands.front());
+      int c = compare_cells(row[n.index], n.operands.front());
       if (n.op == "eq") return c == 0;
       if (n.op == "ne") return c != 0;
       if (n.op == "gt") return c > 0;
@@ -291,10 +289,9 @@ std::vector<api1_order> parse_order_by(std::string_view text, api1_class const& 
       if (dir != "asc" && dir != "desc") throw api1_error(400, "orderBy: expected asc or desc after " + prop);
       desc = dir == "desc";
     }
-    auto it = cls.properties.find(prop);
-    if (it == cls.properties.end())
-      throw api1_error(500, "Property " + prop + " does not exist in class " + cls.name);
-    out.push_back(api1_order{prop, it->second, desc});
+    auto index = cls.index_of(prop);
+    if (!index) throw api1_error(500, "Property " + prop + " does not exist in class " + cls.name);
+    out.push_back(api1_order{prop, *index, cls.properties[*index].second, desc});
   }
   return out;
 }

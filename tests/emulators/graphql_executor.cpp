@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "tests/emulators/graphql_document.hpp"
 #include "tests/emulators/graphql_values.hpp"
@@ -148,15 +150,30 @@ class executor {
   executor(object_type const& root_type, void const* root, request const& req, limits const& lim)
       : root_type_{root_type}, root_{root}, req_{req}, lim_{lim} {}
 
+  // Clients send the same few query texts again and again: keep their parse trees.
+  static std::shared_ptr<document const> parse_cached(std::string const& text) {
+    thread_local std::unordered_map<std::string, std::shared_ptr<document const>> cache;
+    if (auto it = cache.find(text); it != cache.end()) return it->second;
+    auto doc = std::make_shared<document const>(parse(text));
+    if (cache.size() >= 256) cache.clear();
+    cache.emplace(text, doc);
+    return doc;
+  }
+
   result run() {
     result out;
-    document doc;
-    try {
-      doc = parse(req_.query);
-    } catch (syntax_error const& e) {
-      out.body["errors"] = json::array{error_entry(e.what(), e.where())};
+    auto errors_only = [&] {
+      out.body = "{\"errors\":" + to_json_text(errors_) + "}";
       return out;
+    };
+    std::shared_ptr<document const> parsed;
+    try {
+      parsed = parse_cached(req_.query);
+    } catch (syntax_error const& e) {
+      errors_.push_back(error_entry(e.what(), e.where()));
+      return errors_only();
     }
+    document const& doc = *parsed;
     for (auto const& f : doc.fragments) {
       if (fragments_.count(f.name)) error("There can be only one fragment named \"" + f.name + "\".", f.loc);
       fragments_.emplace(f.name, &f);
@@ -170,20 +187,18 @@ class executor {
       validate_set(scope{level::object, &root_type_}, op->selections, visiting);
       for (auto const& d : op->directives) check_directive(d);
     }
-    if (!errors_.empty()) {
-      out.body["errors"] = std::move(errors_);
-      return out;
-    }
+    if (!errors_.empty()) return errors_only();
     coerce_variables(*op);
-    if (!errors_.empty()) {
-      out.body["errors"] = std::move(errors_);
-      return out;
-    }
-    json::array path;
+    if (!errors_.empty()) return errors_only();
     std::vector<selection_set const*> sets{&op->selections};
-    json::value data = exec_object(root_type_, root_, sets, path);
-    out.body["data"] = std::move(data);
-    if (!errors_.empty()) out.body["errors"] = std::move(errors_);
+    out.body.reserve(16 * 1024);
+    out.body += "{\"data\":";
+    exec_object(root_type_, root_, sets, out.body);
+    if (!errors_.empty()) {
+      out.body += ",\"errors\":";
+      append_json(out.body, errors_);
+    }
+    out.body += '}';
     out.collections_read = std::move(collections_read_);
     return out;
   }
@@ -403,6 +418,8 @@ class executor {
   struct merged_field {
     selection const* first = nullptr;
     std::vector<selection_set const*> subsets;
+    field_def const* def = nullptr;  // resolved on the object type, when there is one
+    std::string prefix;              // "\"key\":" ready to append
   };
   using field_list = std::vector<std::pair<std::string, merged_field>>;
 
@@ -423,73 +440,117 @@ class executor {
         auto key = sel.response_key();
         auto it = std::find_if(out.begin(), out.end(), [&](auto const& p) { return p.first == key; });
         if (it == out.end()) {
-          out.emplace_back(key, merged_field{&sel, {}});
+          out.emplace_back(key, merged_field{&sel, {}, nullptr, {}});
           it = std::prev(out.end());
         }
         if (!sel.selections.empty()) it->second.subsets.push_back(&sel.selections);
       }
   }
 
-  json::value exec_object(object_type const& type, void const* obj, std::vector<selection_set const*> const& sets,
-                          json::array& path) {
+  // Every node of a page shares its selection sets: collect them once, with each field's
+  // definition and escaped key prepared.
+  field_list const& collected(std::vector<selection_set const*> const& sets, object_type const* type = nullptr) {
+    auto it = collected_.find(sets);
+    if (it != collected_.end()) return it->second;
     field_list fields;
     collect(sets, fields);
-    json::object out;
-    for (auto const& [key, mf] : fields) {
-      auto const& sel = *mf.first;
-      if (sel.name == "__typename") {
-        out[key] = type.name;
-        continue;
+    for (auto& [k, mf] : fields) {
+      append_json_string(mf.prefix, k);
+      mf.prefix += ':';
+      if (type) {
+        auto d = type->fields.find(mf.first->name);
+        if (d != type->fields.end()) mf.def = &d->second;
       }
-      auto const& f = type.fields.at(sel.name);
-      path.push_back(json::value(key));
-      try {
-        switch (f.k) {
-          case field_def::kind::scalar: out[key] = f.read_scalar(obj, root_); break;
-          case field_def::kind::object: {
-            void const* child = f.read_object(obj, root_);
-            out[key] = child ? exec_object(*f.type, child, mf.subsets, path) : json::value(nullptr);
-            break;
-          }
-          case field_def::kind::collection: out[key] = exec_collection(f, obj, mf.subsets, path); break;
-        }
-      } catch (field_error const& e) {
-        out[key] = nullptr;
-        add_field_error(e.what(), sel.loc, path);
-      }
-      path.pop_back();
     }
-    return out;
+    return collected_.emplace(sets, std::move(fields)).first->second;
   }
 
-  void add_field_error(std::string const& message, location loc, json::array const& path) {
+  // The response path of the field being executed; turned into JSON only for errors.
+  struct path_item {
+    std::string_view key;
+    std::int64_t index = -1;
+  };
+
+  json::array path_json() const {
+    json::array a;
+    for (auto const& p : path_)
+      if (p.index >= 0) a.push_back(json::value(p.index));
+      else a.push_back(json::value(p.key));
+    return a;
+  }
+
+  void add_field_error(std::string const& message, location loc) {
     auto e = error_entry(message, loc);
-    e["path"] = path;
+    e["path"] = path_json();
     errors_.push_back(std::move(e));
   }
 
-  json::value exec_collection(field_def const& f, void const* obj, std::vector<selection_set const*> const& sets,
-                              json::array& path) {
-    field_list fields;
-    collect(sets, fields);
-    json::object out;
-    for (auto const& [key, mf] : fields) {
-      auto const& sel = *mf.first;
-      if (sel.name == "__typename") {
-        out[key] = f.type->name + "_Operations";
+  static void key(std::string& out, bool& first, merged_field const& mf) {
+    if (!first) out += ',';
+    first = false;
+    out += mf.prefix;
+  }
+
+  void exec_object(object_type const& type, void const* obj, std::vector<selection_set const*> const& sets,
+                   std::string& out) {
+    auto const& fields = collected(sets, &type);
+    out += '{';
+    bool first = true;
+    for (auto const& [k, mf] : fields) {
+      key(out, first, mf);
+      if (!mf.def) {  // __typename: validation admitted nothing else without a definition
+        append_json_string(out, type.name);
         continue;
       }
-      path.push_back(json::value(key));
+      auto const& f = *mf.def;
+      switch (f.k) {
+        case field_def::kind::scalar: append_json(out, f.read_scalar(obj, root_)); break;
+        case field_def::kind::object: {
+          void const* child = f.read_object(obj, root_);
+          if (!child) {
+            out += "null";
+            break;
+          }
+          path_.push_back(path_item{k});
+          exec_object(*f.type, child, mf.subsets, out);
+          path_.pop_back();
+          break;
+        }
+        case field_def::kind::collection:
+          path_.push_back(path_item{k});
+          exec_collection(f, obj, mf.subsets, out);
+          path_.pop_back();
+          break;
+      }
+    }
+    out += '}';
+  }
+
+  void exec_collection(field_def const& f, void const* obj, std::vector<selection_set const*> const& sets,
+                       std::string& out) {
+    auto const& fields = collected(sets);
+    out += '{';
+    bool first = true;
+    for (auto const& [k, mf] : fields) {
+      auto const& sel = *mf.first;
+      key(out, first, mf);
+      if (sel.name == "__typename") {
+        append_json_string(out, f.type->name + "_Operations");
+        continue;
+      }
+      path_.push_back(path_item{k});
+      std::size_t mark = out.size();
       try {
         if (obj == root_) collections_read_.push_back(f.type->name);
-        out[key] = exec_query(*f.type, f.read_items(obj, root_), sel, mf.subsets, path);
+        exec_query(*f.type, f.read_items(obj, root_), sel, mf.subsets, out);
       } catch (field_error const& e) {
-        out[key] = nullptr;
-        add_field_error(e.what(), sel.loc, path);
+        out.resize(mark);
+        out += "null";
+        add_field_error(e.what(), sel.loc);
       }
-      path.pop_back();
+      path_.pop_back();
     }
-    return out;
+    out += '}';
   }
 
   json::value arg(selection const& sel, char const* name) const {
@@ -498,8 +559,8 @@ class executor {
     return nullptr;
   }
 
-  json::value exec_query(object_type const& type, std::vector<void const*> items, selection const& sel,
-                         std::vector<selection_set const*> const& sets, json::array& path) {
+  void exec_query(object_type const& type, std::vector<void const*> items, selection const& sel,
+                  std::vector<selection_set const*> const& sets, std::string& out) {
     json::value filter_text = arg(sel, "filter");
     json::value order_text = arg(sel, "orderBy");
     json::value first = arg(sel, "first");
@@ -562,54 +623,58 @@ class executor {
       has_previous = true;
     }
 
-    field_list fields;
-    collect(sets, fields);
-    json::object out;
-    for (auto const& [key, mf] : fields) {
+    auto const& fields = collected(sets);
+    out += '{';
+    bool first_key = true;
+    for (auto const& [k, mf] : fields) {
       auto const& name = mf.first->name;
+      key(out, first_key, mf);
       if (name == "__typename") {
-        out[key] = type.name + "Connection";
+        append_json_string(out, type.name + "Connection");
       } else if (name == "totalCount") {
-        out[key] = std::int64_t(total);
+        out += std::to_string(total);
       } else if (name == "pageInfo") {
-        field_list pf;
-        collect(mf.subsets, pf);
-        json::object pi;
+        auto const& pf = collected(mf.subsets);
+        out += '{';
+        bool pfirst = true;
         for (auto const& [pk, pmf] : pf) {
           auto const& pn = pmf.first->name;
-          if (pn == "__typename") pi[pk] = "PageInfo";
-          else if (pn == "hasNextPage") pi[pk] = has_next;
-          else if (pn == "hasPreviousPage") pi[pk] = has_previous;
-          else if (pn == "endCursor") pi[pk] = end > begin ? json::value(encode_cursor(rows[end - 1].first)) : json::value(nullptr);
-          else if (pn == "startCursor") pi[pk] = end > begin ? json::value(encode_cursor(rows[begin].first)) : json::value(nullptr);
+          key(out, pfirst, pmf);
+          if (pn == "__typename") out += "\"PageInfo\"";
+          else if (pn == "hasNextPage") out += has_next ? "true" : "false";
+          else if (pn == "hasPreviousPage") out += has_previous ? "true" : "false";
+          else if (pn == "endCursor") end > begin ? append_json_string(out, encode_cursor(rows[end - 1].first)) : void(out += "null");
+          else if (pn == "startCursor") end > begin ? append_json_string(out, encode_cursor(rows[begin].first)) : void(out += "null");
         }
-        out[key] = std::move(pi);
+        out += '}';
       } else if (name == "edges") {
-        field_list ef;
-        collect(mf.subsets, ef);
-        json::array edges;
-        path.push_back(json::value(key));
+        auto const& ef = collected(mf.subsets);
+        out += '[';
+        path_.push_back(path_item{k});
         for (std::size_t i = begin; i < end; ++i) {
-          path.push_back(json::value(std::int64_t(i - begin)));
-          json::object edge;
+          if (i > begin) out += ',';
+          path_.push_back(path_item{{}, std::int64_t(i - begin)});
+          out += '{';
+          bool efirst = true;
           for (auto const& [ek, emf] : ef) {
             auto const& en = emf.first->name;
-            if (en == "__typename") edge[ek] = type.name + "Edge";
-            else if (en == "cursor") edge[ek] = encode_cursor(rows[i].first);
+            key(out, efirst, emf);
+            if (en == "__typename") append_json_string(out, type.name + "Edge");
+            else if (en == "cursor") append_json_string(out, encode_cursor(rows[i].first));
             else if (en == "node") {
-              path.push_back(json::value(ek));
-              edge[ek] = exec_object(type, rows[i].second, emf.subsets, path);
-              path.pop_back();
+              path_.push_back(path_item{ek});
+              exec_object(type, rows[i].second, emf.subsets, out);
+              path_.pop_back();
             }
           }
-          edges.push_back(std::move(edge));
-          path.pop_back();
+          out += '}';
+          path_.pop_back();
         }
-        path.pop_back();
-        out[key] = std::move(edges);
+        path_.pop_back();
+        out += ']';
       }
     }
-    return out;
+    out += '}';
   }
 
   static std::string encode_cursor(json::array const& key) { return base64_encode(to_json_text(key)); }
@@ -632,6 +697,8 @@ class executor {
   std::set<std::string> defined_;
   std::map<std::string, json::value> variables_;
   std::vector<std::string> collections_read_;
+  std::map<std::vector<selection_set const*>, field_list> collected_;
+  std::vector<path_item> path_;
 };
 
 }  // namespace

@@ -23,7 +23,7 @@ struct limits {
 };
 
 struct result {
-  boost::json::object body;
+  std::string body;  // the JSON response body, written directly (pages can be large)
   std::vector<std::string> collections_read;  // e.g. "PurchaseOrder": lets the caller churn data
 };
 

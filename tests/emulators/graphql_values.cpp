@@ -53,6 +53,11 @@ int three_way(T a, T b) {
   return a < b ? -1 : b < a ? 1 : 0;
 }
 
+// "YYYY-MM-DDTHH:MM:SSZ": fixed width, so text order is time order (the stored format).
+bool canonical_stamp(std::string_view s) {
+  return s.size() == 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z';
+}
+
 bool is_operator(std::string_view k) {
   return k == "_eq" || k == "_ne" || k == "_gt" || k == "_gte" || k == "_lt" || k == "_lte" || k == "_in" ||
          k == "_nin";
@@ -91,6 +96,8 @@ int compare_scalar(scalar_type t, json::value const& a, json::value const& b, st
   };
   switch (t) {
     case scalar_type::datetime: {
+      if (a.is_string() && b.is_string() && canonical_stamp(a.get_string()) && canonical_stamp(b.get_string()))
+        return three_way(std::string_view(a.get_string()), std::string_view(b.get_string()));
       auto x = a.is_string() ? parse_timestamp(a.get_string()) : std::nullopt;
       auto y = b.is_string() ? parse_timestamp(b.get_string()) : std::nullopt;
       if (!y) throw bad("a date-time like '2026-01-01T00:00:00Z'");
@@ -98,6 +105,8 @@ int compare_scalar(scalar_type t, json::value const& a, json::value const& b, st
       return three_way(*x, *y);
     }
     case scalar_type::date: {
+      if (a.is_string() && b.is_string() && a.get_string().size() == 10 && parse_date(b.get_string()))
+        return three_way(std::string_view(a.get_string()), std::string_view(b.get_string()));
       auto x = a.is_string() ? parse_date(a.get_string()) : std::nullopt;
       auto y = b.is_string() ? parse_date(b.get_string()) : std::nullopt;
       if (!y) throw bad("a date like '2026-01-31'");

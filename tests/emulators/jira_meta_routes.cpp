@@ -41,7 +41,6 @@ net::http_response jira_site::fields_route(call& c) {
     o["id"] = f.id;
     o["key"] = f.id;
     o["name"] = f.name;
-    if (f.custom) o["untranslatedName"] = f.name;
     o["custom"] = f.custom;
     o["orderable"] = f.orderable;
     o["navigable"] = f.navigable;
@@ -88,7 +87,6 @@ net::http_response jira_site::createmeta_types(call& c, std::string const& proje
   auto const& all = jira_issue_types();
   for (std::size_t i = start; i < all.size() && types.size() < max; ++i) {
     auto o = render_issue_type(c, all[i].id);
-    o["untranslatedName"] = all[i].name;
     types.push_back(std::move(o));
   }
   json::object out;

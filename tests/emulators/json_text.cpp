@@ -10,6 +10,35 @@ namespace mlc::emu {
 namespace json = boost::json;
 namespace {
 
+// JSON string escaping straight into the output (json::serialize would allocate a string
+// per call, which dominated the emulators' profile).
+void write_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
 void write(std::string& out, json::value const& v) {
   switch (v.kind()) {
     case json::kind::null: out += "null"; return;
@@ -29,7 +58,7 @@ void write(std::string& out, json::value const& v) {
       out.append(buf, res.ptr);
       return;
     }
-    case json::kind::string: out += json::serialize(v.get_string()); return;
+    case json::kind::string: write_string(out, v.get_string()); return;
     case json::kind::array: {
       out += '[';
       bool first = true;
@@ -47,7 +76,7 @@ void write(std::string& out, json::value const& v) {
       for (auto const& kv : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        out += json::serialize(json::string_view{kv.key()});
+        write_string(out, kv.key());
         out += ':';
         write(out, kv.value());
       }
@@ -59,9 +88,12 @@ void write(std::string& out, json::value const& v) {
 
 }  // namespace
 
+void append_json(std::string& out, json::value const& v) { write(out, v); }
+void append_json_string(std::string& out, std::string_view s) { write_string(out, s); }
+
 std::string to_json_text(json::value const& v) {
   std::string out;
-  out.reserve(256);
+  out.reserve(4096);
   write(out, v);
   return out;
 }

@@ -67,11 +67,26 @@ parts split_time(sys_ms t) {
 }
 }  // namespace
 
+namespace {
+// Fixed-width digits without printf: formatting dates is on every emulated response.
+void put(char* at, int value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = char('0' + value % 10);
+    value /= 10;
+  }
+}
+}  // namespace
+
 std::string format_stamp(sys_ms t) {
   auto p = split_time(t);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", p.y, p.mo, p.d, p.h, p.mi, p.s);
-  return buf;
+  std::string out = "0000-00-00T00:00:00Z";
+  put(&out[0], p.y, 4);
+  put(&out[5], int(p.mo), 2);
+  put(&out[8], int(p.d), 2);
+  put(&out[11], p.h, 2);
+  put(&out[14], p.mi, 2);
+  put(&out[17], p.s, 2);
+  return out;
 }
 
 std::string format_iso_ms(sys_ms t) {
@@ -92,9 +107,11 @@ std::string format_date(std::int64_t days) {
   int y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
-  return buf;
+  std::string out = "0000-00-00";
+  put(&out[0], y, 4);
+  put(&out[5], int(m), 2);
+  put(&out[8], int(d), 2);
+  return out;
 }
 
 std::string format_date(sys_ms t) { return format_stamp(t).substr(0, 10); }

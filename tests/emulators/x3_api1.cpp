@@ -53,7 +53,32 @@ api1_class const& bpsupplier_class() {
   return c;
 }
 
-json::value date_or_null(std::optional<std::int64_t> d) { return d ? json::value(format_date(*d)) : json::value(nullptr); }
+
+json::value day_ms(std::optional<std::int64_t> d) { return d ? json::value(*d * 86'400'000) : json::value(nullptr); }
+json::value stamp_ms(sys_ms t) { return json::value(std::int64_t(t.time_since_epoch().count())); }
+
+// Typed rows in the property order of the class definitions above.
+api1_row row_of(x3_purchase_order const& po) {
+  return {json::value(po.id),          json::value(po.site),
+          day_ms(po.order_date),       json::value(po.supplier),
+          json::value(po.currency),    json::value(to_number(po.total_excl_tax)),
+          json::value(to_number(po.total_incl_tax)), json::value(std::int64_t(po.closed ? 2 : 1)),
+          stamp_ms(po.updated)};
+}
+api1_row row_of(x3_supplier_invoice const& inv) {
+  return {json::value(inv.id),
+          json::value(inv.supplier),
+          json::value(inv.supplier_document),
+          day_ms(inv.document_date),
+          day_ms(inv.accounting_date),
+          json::value(inv.currency),
+          json::value(to_number(inv.amount_excl_tax)),
+          json::value(to_number(inv.amount_excl_tax + inv.tax_amount)),
+          json::value(std::int64_t(inv.status)),
+          json::value(inv.purchase_order),
+          stamp_ms(inv.updated)};
+}
+api1_row row_of(x3_supplier const& s) { return {json::value(s.code), json::value(s.name), stamp_ms(s.updated)}; }
 
 net::http_response diagnose(int status, std::string const& message) { return json_response(status, api1_diagnoses(message)); }
 
@@ -91,60 +116,86 @@ json::object api1_diagnoses(std::string const& message) {
   return o;
 }
 
-json::object api1_resource(x3_purchase_order const& po) {
-  json::object o;
-  o["$key"] = po.id;
-  o["POHNUM"] = po.id;
-  o["POHFCY"] = po.site;
-  o["ORDDAT"] = format_date(po.order_date);
-  o["BPSNUM"] = po.supplier;
-  o["CUR"] = po.currency;
-  o["TOTORD"] = to_number(po.total_excl_tax);
-  o["TTVORD"] = to_number(po.total_incl_tax);
-  o["CLEFLG"] = po.closed ? 2 : 1;
-  o["UPDDATTIM"] = format_stamp(po.updated);
-  json::array lines;
+namespace {
+
+void date_or_null(json_writer& w, std::optional<std::int64_t> d) {
+  if (d) w.value(format_date(*d));
+  else w.null();
+}
+
+// One source of truth for each class's JSON: list pages stream it, details parse it back.
+void write_resource(json_writer& w, x3_purchase_order const& po) {
+  w.begin_object();
+  w.key("$key").value(po.id);
+  w.key("POHNUM").value(po.id);
+  w.key("POHFCY").value(po.site);
+  w.key("ORDDAT").value(format_date(po.order_date));
+  w.key("BPSNUM").value(po.supplier);
+  w.key("CUR").value(po.currency);
+  w.key("TOTORD").value(to_number(po.total_excl_tax));
+  w.key("TTVORD").value(to_number(po.total_incl_tax));
+  w.key("CLEFLG").value(po.closed ? 2 : 1);
+  w.key("UPDDATTIM").value(format_stamp(po.updated));
+  w.key("PORDERQ").begin_array();
   for (auto const& l : po.lines) {
-    json::object lo;
-    lo["POPLIN"] = l.line_number;
-    lo["ITMREF"] = l.product;
-    lo["QTYUOM"] = to_number(l.quantity);
-    lo["UOM"] = l.unit;
-    lo["NETPRI"] = to_number(l.net_price);
-    lo["LINAMT"] = to_number(l.line_amount());
-    lo["EXTRCPDAT"] = date_or_null(l.expected_receipt);
-    lo["LINCLEFLG"] = l.received ? 2 : 1;
-    lines.push_back(std::move(lo));
+    w.begin_object();
+    w.key("POPLIN").value(l.line_number);
+    w.key("ITMREF").value(l.product);
+    w.key("QTYUOM").value(to_number(l.quantity));
+    w.key("UOM").value(l.unit);
+    w.key("NETPRI").value(to_number(l.net_price));
+    w.key("LINAMT").value(to_number(l.line_amount()));
+    w.key("EXTRCPDAT");
+    date_or_null(w, l.expected_receipt);
+    w.key("LINCLEFLG").value(l.received ? 2 : 1);
+    w.end_object();
   }
-  o["PORDERQ"] = std::move(lines);
-  return o;
+  w.end_array();
+  w.end_object();
 }
 
-json::object api1_resource(x3_supplier_invoice const& inv) {
-  json::object o;
-  o["$key"] = inv.id;
-  o["NUM"] = inv.id;
-  o["BPR"] = inv.supplier;
-  o["BPRVCR"] = inv.supplier_document;
-  o["BPRDAT"] = date_or_null(inv.document_date);
-  o["ACCDAT"] = date_or_null(inv.accounting_date);
-  o["CUR"] = inv.currency;
-  o["AMTNOT"] = to_number(inv.amount_excl_tax);
-  o["AMTATI"] = to_number(inv.amount_excl_tax + inv.tax_amount);
-  o["STA"] = inv.status;
-  o["POHNUM"] = inv.purchase_order;
-  o["UPDDATTIM"] = format_stamp(inv.updated);
-  return o;
+void write_resource(json_writer& w, x3_supplier_invoice const& inv) {
+  w.begin_object();
+  w.key("$key").value(inv.id);
+  w.key("NUM").value(inv.id);
+  w.key("BPR").value(inv.supplier);
+  w.key("BPRVCR").value(inv.supplier_document);
+  w.key("BPRDAT");
+  date_or_null(w, inv.document_date);
+  w.key("ACCDAT");
+  date_or_null(w, inv.accounting_date);
+  w.key("CUR").value(inv.currency);
+  w.key("AMTNOT").value(to_number(inv.amount_excl_tax));
+  w.key("AMTATI").value(to_number(inv.amount_excl_tax + inv.tax_amount));
+  w.key("STA").value(inv.status);
+  w.key("POHNUM").value(inv.purchase_order);
+  w.key("UPDDATTIM").value(format_stamp(inv.updated));
+  w.end_object();
 }
 
-json::object api1_resource(x3_supplier const& s) {
-  json::object o;
-  o["$key"] = s.code;
-  o["BPSNUM"] = s.code;
-  o["BPSNAM"] = s.name;
-  o["UPDDATTIM"] = format_stamp(s.updated);
-  return o;
+void write_resource(json_writer& w, x3_supplier const& s) {
+  w.begin_object();
+  w.key("$key").value(s.code);
+  w.key("BPSNUM").value(s.code);
+  w.key("BPSNAM").value(s.name);
+  w.key("UPDDATTIM").value(format_stamp(s.updated));
+  w.end_object();
 }
+
+template <class Record>
+json::object as_object(Record const& r) {
+  std::string text;
+  json_writer w{text};
+  write_resource(w, r);
+  std::string err;
+  return parse_json(text, err).as_object();
+}
+
+}  // namespace
+
+json::object api1_resource(x3_purchase_order const& po) { return as_object(po); }
+json::object api1_resource(x3_supplier_invoice const& inv) { return as_object(inv); }
+json::object api1_resource(x3_supplier const& s) { return as_object(s); }
 
 api1_result handle_api1(x3_data const& data, std::string const& folder, net::http_request const& req,
                         std::string const& origin) {
@@ -215,7 +266,7 @@ api1_result handle_api1(x3_data const& data, std::string const& folder, net::htt
     if (auto ob = q.first("orderBy"); ob && !trim(*ob).empty()) order = parse_order_by(*ob, *cls);
     bool has_key = false;
     for (auto const& o : order) has_key = has_key || o.property == cls->key_property;
-    if (!has_key) order.push_back(api1_order{cls->key_property, api1_type::string, false});
+    if (!has_key) order.push_back(api1_order{cls->key_property, *cls->index_of(cls->key_property), api1_type::string, false});
 
     int count = k_default_count;
     if (auto c = q.first("count")) {
@@ -230,28 +281,30 @@ api1_result handle_api1(x3_data const& data, std::string const& folder, net::htt
         throw api1_error(400, "count must be between 1 and " + std::to_string(k_max_count));
     }
 
-    std::vector<json::object> rows;
-    auto consider = [&](json::object res) {
-      if (!where || evaluate(*where, res)) rows.push_back(std::move(res));
+    // Filter and sort on typed rows; build JSON only for the page.
+    struct candidate {
+      api1_row row;
+      void const* record;
+    };
+    std::vector<candidate> rows;
+    auto consider = [&](api1_row row, void const* record) {
+      if (!where || evaluate(*where, row)) rows.push_back(candidate{std::move(row), record});
     };
     if (cls == &porder_class())
-      for (auto const& [id, po] : data.orders) consider(api1_resource(po));
+      for (auto const& [id, po] : data.orders) consider(row_of(po), &po);
     else if (cls == &pinvoice_class())
-      for (auto const& [id, inv] : data.invoices) consider(api1_resource(inv));
+      for (auto const& [id, inv] : data.invoices) consider(row_of(inv), &inv);
     else
-      for (auto const& [id, s] : data.suppliers) consider(api1_resource(s));
+      for (auto const& [id, sup] : data.suppliers) consider(row_of(sup), &sup);
 
-    auto cmp = [&](json::object const& a, json::object const& b) {
+    auto less_rows = [&](api1_row const& a, api1_row const& b) {
       for (auto const& o : order) {
-        auto const* x = a.if_contains(o.property);
-        auto const* y = b.if_contains(o.property);
-        json::value nv;
-        int c = compare_property(o.type, x ? *x : nv, y ? *y : nv);
+        int c = compare_cells(a[o.index], b[o.index]);
         if (c != 0) return o.descending ? c > 0 : c < 0;
       }
       return false;
     };
-    std::sort(rows.begin(), rows.end(), cmp);
+    std::sort(rows.begin(), rows.end(), [&](candidate const& a, candidate const& b) { return less_rows(a.row, b.row); });
 
     std::size_t begin = 0;
     if (auto k = q.first("key")) {
@@ -261,21 +314,30 @@ api1_result handle_api1(x3_data const& data, std::string const& folder, net::htt
       json::value token = raw ? parse_json(*raw, err) : json::value(nullptr);
       if (!raw || !err.empty() || !token.is_array() || token.get_array().size() != order.size())
         throw api1_error(400, "key token is not valid for this query");
-      json::object probe;
-      for (std::size_t i = 0; i < order.size(); ++i) probe[order[i].property] = token.get_array()[i];
-      begin = std::size_t(std::upper_bound(rows.begin(), rows.end(), probe, cmp) - rows.begin());
+      api1_row probe(cls->properties.size());
+      for (std::size_t i = 0; i < order.size(); ++i) probe[order[i].index] = token.get_array()[i];
+      begin = std::size_t(std::upper_bound(rows.begin(), rows.end(), probe,
+                                           [&](api1_row const& p, candidate const& c) { return less_rows(p, c.row); }) -
+                          rows.begin());
     }
     std::size_t end = std::min(rows.size(), begin + std::size_t(count));
 
-    json::array resources;
-    for (std::size_t i = begin; i < end; ++i) resources.push_back(rows[i]);
-    json::object body;
-    body["$itemsPerPage"] = count;
-    body["$resources"] = std::move(resources);
-    json::object links;
+    std::string text;
+    text.reserve(1024 + (end - begin) * 1024);
+    json_writer w{text};
+    w.begin_object();
+    w.key("$itemsPerPage").value(count);
+    w.key("$resources").begin_array();
+    for (std::size_t i = begin; i < end; ++i) {
+      if (cls == &porder_class()) write_resource(w, *static_cast<x3_purchase_order const*>(rows[i].record));
+      else if (cls == &pinvoice_class()) write_resource(w, *static_cast<x3_supplier_invoice const*>(rows[i].record));
+      else write_resource(w, *static_cast<x3_supplier const*>(rows[i].record));
+    }
+    w.end_array();
+    w.key("$links").begin_object();
     if (end < rows.size()) {
       json::array token;
-      for (auto const& o : order) token.push_back(rows[end - 1].at(o.property));
+      for (auto const& o : order) token.push_back(rows[end - 1].row[o.index]);
       std::string next = origin + std::string(raw_path) + "?";
       bool first = true;
       for (auto const& [n, v] : q.items()) {
@@ -284,12 +346,11 @@ api1_result handle_api1(x3_data const& data, std::string const& folder, net::htt
         first = false;
       }
       next += (first ? "" : "&") + std::string("key=gt.") + base64url_encode(to_json_text(token));
-      json::object u;
-      u["$url"] = next;
-      links["$next"] = std::move(u);
+      w.key("$next").begin_object().key("$url").value(next).end_object();
     }
-    body["$links"] = std::move(links);
-    out.response = json_response(200, body);
+    w.end_object();
+    w.end_object();
+    out.response = text_response(200, std::move(text), "application/json;charset=UTF-8");
     out.listed = true;
   } catch (api1_error const& e) {
     out.response = diagnose(e.status(), e.what());

@@ -76,9 +76,27 @@ std::optional<std::string> x3_site::bearer_problem(net::http_request const& req,
     if (tokens_.principal_of(token) != creds_.client_id) return "invalid or expired access token";
     return std::nullopt;
   }
+  auto now = clock_->now();
+  if (auto it = verified_jwts_.find(token); it != verified_jwts_.end()) {
+    if (now < it->second) return std::nullopt;
+    verified_jwts_.erase(it);
+  }
   jwt_expectation e{creds_.client_id, creds_.user, creds_.audience, creds_.secret, k.jwt_max_lifetime,
                     std::chrono::seconds{30}};
-  return verify_jwt(token, e, clock_->now());
+  auto problem = verify_jwt(token, e, now);
+  if (!problem) {
+    // Remember until exp + leeway (what verify_jwt would still accept).
+    auto payload = token.substr(token.find('.') + 1);
+    payload = payload.substr(0, payload.find('.'));
+    std::string err;
+    auto claims = parse_json(base64url_decode(payload).value_or("{}"), err);
+    auto const* exp = claims.is_object() ? claims.as_object().if_contains("exp") : nullptr;
+    if (exp && exp->is_int64()) {
+      if (verified_jwts_.size() >= 1024) verified_jwts_.clear();
+      verified_jwts_[token] = sys_ms{std::chrono::seconds{exp->get_int64()} + e.leeway};
+    }
+  }
+  return problem;
 }
 
 net::http_response x3_site::handle(net::http_request const& req, system_knobs const& k, std::string const& origin,
@@ -141,7 +159,7 @@ net::http_response x3_site::graphql(net::http_request const& req, system_knobs c
   }
   if (auto const* n = o.if_contains("operationName"); n && n->is_string()) gq.operation_name = std::string(n->get_string());
   auto result = graphql::execute(x3_query_type(), &data_, gq);
-  auto response = json_response(200, result.body);
+  auto response = text_response(200, std::move(result.body), "application/json;charset=UTF-8");
   bool listed = false;
   for (auto const& c : result.collections_read) listed = listed || c == "PurchaseOrder" || c == "PurchaseInvoice";
   if (listed && k.churn_per_page > 0) churn(k.churn_per_page, k);
