@@ -247,7 +247,7 @@ bool object_reader::read(std::string_view key, secret& out) const {
   if (!v) return false;
   auto const expected =
       "expected a secret: {\"env\": \"VARIABLE\"}, {\"file\": \"path\"}, a sealed \"enc:v1:...\" string "
-      "(ml-connector seal), or a plaintext string";
+      "(ml-connector secret encrypt), or a plaintext string";
   if (v->is_string()) {
     auto text = as_view(v->as_string());
     if (text.empty()) fail(key, expected);

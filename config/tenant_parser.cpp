@@ -37,7 +37,7 @@ struct context {
   }
   void plaintext(object_reader const& r, std::string_view key) const {
     warn(r.file(), r.at(key),
-         "plaintext secret in the config file; seal it (ml-connector seal) or use {\"env\": ...} or {\"file\": ...}");
+         "plaintext secret in the config file; seal it (ml-connector secret encrypt) or use {\"env\": ...} or {\"file\": ...}");
   }
   void tls(object_reader const& r, bool verify) const {
     if (!verify && r.has("tls_verify"))

@@ -1,5 +1,6 @@
 #include "engine/cli.hpp"
 
+#include <charconv>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -216,11 +217,17 @@ int cmd_audit(arguments const& a) {
   auto c = load(a);
   auto id = a.get("--tenant");
   if (!id) throw std::invalid_argument("--tenant ID is required");
+  selected(c, a);  // the tenant must be in the config
+  std::size_t limit = 100;
+  if (auto text = a.get("--limit")) {
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+    if (ec != std::errc{} || end != text->data() + text->size() || limit == 0)
+      throw std::invalid_argument("--limit expects a positive whole number, got \"" + *text + "\"");
+  }
   storage::store_options o;
   o.read_only = true;
   auto store = storage::store::open(c.data_dir, o);
   tenant_store view(store, *id);
-  std::size_t limit = a.get("--limit") ? std::stoul(*a.get("--limit")) : 100;
   for (auto const& e : view.audit(limit, a.get("--record"), a.has("--failed")))
     std::cout << json::serialize(json::object{{"time", e.time}, {"entity", e.entity}, {"record", e.record},
                                               {"action", e.action}, {"issue", e.issue}, {"message", e.message}})

@@ -289,6 +289,8 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       if (stopping_) co_return;
       if (auto* bad = std::get_if<record_error>(&result)) {
         auto id = bad->id.empty() ? "unreadable-" + sha256_hex(bad->raw_json).substr(0, 12) : bad->id;
+        // Already parked as it is: replay retries it; parking it again would only repeat the audit.
+        if (auto known = store_.parked(e, id); known && known->raw_json == bad->raw_json) continue;
         sync_error why(failure_kind::bad_record, "x3", bad->message, bad->field);
         co_await park<Record>(e, id, api, bad->raw_json, why, {});
         ++report.actions["parked"];
@@ -297,6 +299,14 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       auto const& record = std::get<Record>(result);
       auto updated = parse_timestamp(record.updated).value_or(sys_seconds{});
       auto advanced = advance(current, record_key{updated, record.id}, poll_start, config_.skew_margin);
+      if (auto known = store_.parked(e, record.id); known && known->api == "record" && known->raw_json == record_json(record)) {
+        // Parked with this very content: replay owns it. The watermark may pass it.
+        if (!hold && advanced != current) {
+          pending = storage::write_batch{store_.put_watermark(e, advanced)};
+          current = advanced;
+        }
+        continue;
+      }
       // `pending` carries the watermark op not yet committed: it rides with the next write
       // (or the end of the page), so unchanged records cost no disk sync of their own.
       auto saved = pending;
@@ -440,7 +450,7 @@ awaitable<cycle_report> tenant::run_cycle() {
     note_fault(why);
     report.fault = why;
     metrics_->poll_cycles(metrics::poll_result::failed).Increment();
-  } else if (!stopping_) {
+  } else if (!stopping_ && !paused_) {
     if (state_ == tenant_state::degraded)
       log::info({config_.id, {}, {}}, "tenant.recovered", "tenant " + config_.id + " is active again");
     state_ = tenant_state::active;

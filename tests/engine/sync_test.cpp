@@ -258,6 +258,12 @@ TEST_CASE("a field missing from the create screen parks records naming the field
     REQUIRE_FALSE(audit.empty());
     CHECK(audit.front().message.find("customfield_10050") != std::string::npos);
     CHECK(view.all_parked().front().field == "customfield_10050");
+    // Re-read within the lookback window, a parked record is left to replay: not parked,
+    // audited or counted again.
+    w.clock().advance(3s);
+    auto again = co_await w.cycle(0);
+    CHECK(again.count("parked") == 0);
+    CHECK(view.audit(100, std::nullopt, true).size() == audit.size());
 
     REQUIRE_FALSE(w.emulator().jira(0).set_on_screen("Vendor", true));
     auto landed = co_await w.tenant(0).replay();
