@@ -62,8 +62,9 @@ def test(connector, emulator_binary):
         # --- after the first cycle: lag per entity ----------------------------------------
         def all_have_lag():
             lst = admin("GET", "/admin/tenants").json()
-            return all(set(t["lag_seconds"]) == {"purchase_orders", "supplier_invoices"} for t in lst) and lst
-        listed = h.wait_until("lag_seconds for both entities of every tenant", all_have_lag, 45)
+            done = all(cycles(n, t) >= 1 for t in tenants)  # the first cycle has ended, not just its reads
+            return done and all(set(t["lag_seconds"]) == {"purchase_orders", "supplier_invoices"} for t in lst) and lst
+        listed = h.wait_until("the first cycle and lag_seconds for both entities of every tenant", all_have_lag, 45)
         for t in listed:
             h.check(t["state"] == "active", f"{t['id']} should be active after a clean cycle: {t}")
             h.check(all(0 <= v < 120 for v in t["lag_seconds"].values()), f"{t['id']}: implausible lag {t}")
@@ -140,6 +141,12 @@ def test(connector, emulator_binary):
         r = admin("GET", f"/admin/tenants/{t0}/pause")
         h.check(r.status == 405, f"GET on an action: expected 405, got {r.status}")
 
+        # --- `ml-connector replay` while the node runs goes through the admin API ------------
+        r = w.cli("replay", "--config", config_path, "--tenant", t0, "--all")
+        h.check(r.returncode == 0 and "running node answered 202" in r.stdout,
+                f"replay on a running node: exit {r.returncode} {r.stdout} {r.stderr}")
+        h.check(TOKEN not in r.stdout + r.stderr, "replay must not print the admin token")
+
         # --- pause in the middle of a cycle: the tenant must stay paused ------------------
         t1 = tenants[1]
         emu.faults({"tenant": t1, "x3": {"latency_ms": 800}})
@@ -180,6 +187,9 @@ def test(connector, emulator_binary):
                         f"expected 403, got {r.status}")
         h.check("admin_token_file" in r.text(), f"the 403 should say how to enable the API: {r.text()}")
         h.check(h.get(n2.url("/metrics")).status == 200, "/metrics needs no token")
+        r = w.cli("replay", "--config", no_token, "--tenant", t0, "--all")
+        h.check(r.returncode != 0 and "admin_token_file" in r.stderr,
+                f"replay on a running node without admin_token_file should say what to set: {r.stderr}")
         h.check(n2.stop() == 0, "node without token should exit 0 on SIGTERM")
 
         # --- refusing to start --------------------------------------------------------------

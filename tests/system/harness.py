@@ -140,6 +140,16 @@ def metric_sum(text, name, **labels):
 
 # ---- processes ---------------------------------------------------------------------------
 
+def _die_with_parent():
+    """In the child before exec: SIGKILL when the test process dies (a CTest timeout kills only
+    the test), so no emulator, node or Prometheus outlives its test."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class process:
     """A child process with stdout and stderr in files of the world's dir."""
 
@@ -153,7 +163,7 @@ class process:
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.popen = subprocess.Popen(self.argv, cwd=cwd, env=full_env, stdout=self._out, stderr=self._err,
-                                      stdin=subprocess.DEVNULL, start_new_session=True)
+                                      stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         self.pid = self.popen.pid
 
     def stdout(self):

@@ -130,10 +130,21 @@ def collect_secrets(config):
     return secrets
 
 
+def encodings(text):
+    """The secret as bytes, and encoded on its own as base64 (standard and URL-safe, unpadded) and
+    hex, so that a secret stored merely encoded is found too."""
+    raw = text.encode()
+    b64 = base64.b64encode(raw).rstrip(b"=")
+    return {"": raw, " (base64)": b64, " (base64url)": base64.urlsafe_b64encode(raw).rstrip(b"="),
+            " (hex)": raw.hex().encode()}
+
+
 def scan_blob(blob, secrets, where, found):
+    lower = blob.lower()
     for text, origin in secrets.items():
-        if text.encode() in blob:
-            found.append(f"{origin} in {where}")
+        for form, needle in encodings(text).items():
+            if needle in (lower if form == " (hex)" else blob):
+                found.append(f"{origin}{form} in {where}")
     for m in JWT_PATTERN.finditer(blob):
         found.append(f"a signed JWT ({m.group(0)[:24].decode()}...) in {where}")
 
