@@ -139,7 +139,7 @@ TEST_CASE("jira issue lifecycle: create, get, edit, labels, properties, comments
     return b;
   }());
   CHECK(created.at("key") == "OPS-1");
-  CHECK(created.at("self") == "http://127.20.0.1:8080/rest/api/3/issue/10000");
+  CHECK(created.at("self") == json::value(f.jira_origin(0) + "/rest/api/3/issue/10000"));
 
   auto got = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1?properties=ml-connector.source"), 200);
   auto const& fields = got.at("fields").as_object();

@@ -1,9 +1,12 @@
 #include "tests/emulators/test_fixture.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
+#include <type_traits>
 
 #include <boost/asio/co_spawn.hpp>
 
+#include "net/http_client.hpp"
 #include "tests/emulators/jira_site.hpp"
 #include "tests/emulators/json_text.hpp"
 #include "tests/emulators/jwt.hpp"
@@ -17,27 +20,77 @@ std::string basic(std::string const& user, std::string const& password) {
   return "Basic " + base64_encode(user + ":" + password);
 }
 
-fixture::fixture(emulator_options o, bool listen) {
+struct fixture::client_holder {
+  client_holder(boost::asio::any_io_executor ex, net::client_options o) : client{std::move(ex), std::move(o)} {}
+  net::http_client client;
+};
+
+fixture::fixture(emulator_options o) {
+  char const* transport = std::getenv("MLC_EMU_TEST_TRANSPORT");
+  over_http_ = transport && std::string_view(transport) == "http";
   clk = std::make_shared<manual_clock>(test_start());
   o.clk = clk;
-  o.listen = listen;
+  o.listen = over_http_;
   emu = std::make_unique<emulator>(ioc.get_executor(), o);
+  if (over_http_) {
+    emu->start();
+    net::client_options co;
+    co.request_timeout = std::chrono::seconds{30};
+    client_ = std::make_unique<client_holder>(ioc.get_executor(), co);
+  }
 }
 
-fixture::~fixture() = default;
+fixture::~fixture() {
+  try {
+    client_.reset();
+    if (over_http_) run(emu->stop());
+  } catch (std::exception const&) {
+    // a failing stop must not hide the test's own failure
+  }
+}
+
+template <class T>
+T fixture::run(boost::asio::awaitable<T> work) {
+  // Runs until `work` completes; with listeners open the io_context never runs dry.
+  std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> out;
+  std::exception_ptr failure;
+  bool done = false;
+  if constexpr (std::is_void_v<T>) {
+    boost::asio::co_spawn(ioc, std::move(work), [&](std::exception_ptr e) {
+      failure = e;
+      done = true;
+    });
+  } else {
+    boost::asio::co_spawn(ioc, std::move(work), [&](std::exception_ptr e, T r) {
+      failure = e;
+      if (!e) out = std::move(r);
+      done = true;
+    });
+  }
+  ioc.restart();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  while (!done && std::chrono::steady_clock::now() < deadline) ioc.run_one_for(std::chrono::milliseconds{100});
+  if (failure) std::rethrow_exception(failure);
+  if (!done) throw std::runtime_error("emulator request did not complete within 60 s");
+  if constexpr (!std::is_void_v<T>) return std::move(*out);
+}
 
 net::http_response fixture::call(net::http_request req) {
-  std::optional<net::http_response> out;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(ioc, emu->handle(std::move(req)), [&](std::exception_ptr e, net::http_response r) {
-    failure = e;
-    if (!e) out = std::move(r);
-  });
-  ioc.restart();
-  ioc.run();
-  if (failure) std::rethrow_exception(failure);
-  if (!out) throw std::runtime_error("emulator handle() did not complete");
-  return std::move(*out);
+  if (!over_http_) return run(emu->handle(std::move(req)));
+  std::string url = "http://" + req.local_address + ":" +
+                    std::to_string(req.local_address == "127.0.0.1" ? std::stoi(emu->control_url().substr(emu->control_url().rfind(':') + 1))
+                                                                   : emu->port()) +
+                    req.target;
+  req.headers.erase("Host");  // the client writes the real one
+  return run(client_->client.send(std::move(url), std::move(req)));
+}
+
+std::string fixture::jira_origin(std::size_t i) const {
+  return "http://" + jira_address(i) + ":" + std::to_string(over_http_ ? emu->port() : 8080);
+}
+
+std::string fixture::x3_origin(std::size_t i) const {
+  return "http://" + x3_address(i) + ":" + std::to_string(over_http_ ? emu->port() : 8080);
 }
 
 json::value fixture::call_json(net::http_request req, int expected_status) {
