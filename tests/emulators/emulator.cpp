@@ -330,6 +330,15 @@ json::object emulator::state(std::optional<std::string> tenant) const {
   return o;
 }
 
-json::object emulator::node_config() const { return impl_->node_config(); }
+json::object emulator::node_config(std::string const& master_key_file) const {
+  auto cfg = impl_->node_config();
+  if (!master_key_file.empty()) cfg["master_key_file"] = master_key_file;
+  return cfg;
+}
+
+std::string emulator::master_key_line() const {
+  rng r{mix_seed(impl_->opt.seed, 0x6b6579)};
+  return "k1:" + random_hex(r, 64);
+}
 
 }  // namespace mlc::emu

@@ -81,7 +81,11 @@ class emulator {
   // {"x3": {id: …}, "jira": {id: …}}, optionally one tenant.
   boost::json::object state(std::optional<std::string> tenant = std::nullopt) const;
   // A complete ml-connector node config for these tenants (config/node_config.hpp).
-  boost::json::object node_config() const;
+  // `master_key_file` (relative to the config file) is set when given: the connector
+  // needs a master key to store rotated OAuth refresh tokens.
+  boost::json::object node_config(std::string const& master_key_file = {}) const;
+  // A master keyring line "k1:<64 hex>" derived from the seed, for that file (test data).
+  std::string master_key_line() const;
 
   x3_site& x3(std::size_t i);
   jira_site& jira(std::size_t i);

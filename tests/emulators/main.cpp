@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -45,8 +46,18 @@ int main(int argc, char** argv) {
     mlc::emu::emulator emu{ioc.get_executor(), settings.options};
     emu.start();
     if (!settings.write_config.empty()) {
-      std::ofstream out{settings.write_config, std::ios::trunc};
-      out << mlc::emu::to_json_text(emu.node_config()) << "\n";
+      // The master key goes next to the config, readable by the owner only.
+      std::filesystem::path config{settings.write_config};
+      auto key_name = config.filename().string() + ".master.key";
+      auto key_path = config.parent_path() / key_name;
+      {
+        std::ofstream key{key_path, std::ios::trunc};
+        key << emu.master_key_line() << "\n";
+        if (!key) throw std::runtime_error("cannot write " + key_path.string());
+      }
+      std::filesystem::permissions(key_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      std::ofstream out{config, std::ios::trunc};
+      out << mlc::emu::to_json_text(emu.node_config(key_name)) << "\n";
       if (!out) throw std::runtime_error("cannot write " + settings.write_config);
     }
     boost::asio::signal_set signals{ioc, SIGTERM, SIGINT};
