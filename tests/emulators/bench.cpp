@@ -131,23 +131,26 @@ awaitable<void> worker(mlc::net::http_client& client, std::vector<tenant_calls> 
 
 int main(int argc, char** argv) {
   settings s;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  auto usage = [] {
+    std::fprintf(stderr, "usage: mlc-emulator-bench [--tenants N] [--coroutines C] [--seconds S] [--mix mixed|KIND]\n"
+                         "kinds: graphql-poll graphql-page api1-poll api1-page jira-get jira-search jira-update\n");
+    return 2;
+  };
+  for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--tenants") s.tenants = std::size_t(std::stoul(argv[i + 1]));
-    else if (a == "--coroutines") s.coroutines = std::stoi(argv[i + 1]);
-    else if (a == "--seconds") s.seconds = std::stoi(argv[i + 1]);
-    else if (a == "--mix") {
-      s.mix = argv[i + 1];
-      if (s.mix != "mixed" && std::find(k_kinds.begin(), k_kinds.end(), s.mix) == k_kinds.end()) {
-        std::fprintf(stderr, "unknown --mix %s\n", s.mix.c_str());
-        return 2;
-      }
-    }
-    else {
-      std::fprintf(stderr, "usage: mlc-emulator-bench [--tenants N] [--coroutines C] [--seconds S] [--mix mixed|KIND]\n");
-      return 2;
+    if (a == "--help" || i + 1 >= argc) return usage();
+    try {
+      if (a == "--tenants") s.tenants = std::size_t(std::stoul(argv[i + 1]));
+      else if (a == "--coroutines") s.coroutines = std::stoi(argv[i + 1]);
+      else if (a == "--seconds") s.seconds = std::stoi(argv[i + 1]);
+      else if (a == "--mix") s.mix = argv[i + 1];
+      else return usage();
+    } catch (std::exception const&) {
+      return usage();
     }
   }
+  if (s.mix != "mixed" && std::find(k_kinds.begin(), k_kinds.end(), s.mix) == k_kinds.end()) return usage();
+  if (s.tenants == 0 || s.coroutines <= 0 || s.seconds <= 0) return usage();
   asio::io_context server_ioc{1};
   mlc::emu::emulator_options o;
   o.tenants = s.tenants;
