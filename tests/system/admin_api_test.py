@@ -27,6 +27,10 @@ def cycles(n, tenant):
     return h.metric_sum(n.metrics(), "mlc_poll_cycles_total", tenant=tenant)
 
 
+def invoice_polls(n):
+    return h.metric_sum(n.metrics(), "mlc_poll_duration_seconds_count", entity="supplier_invoices")
+
+
 def test(connector, emulator_binary):
     with h.world(connector, emulator_binary, "admin") as w:
         emu = w.start_emulator(tenants=TENANTS, records=8)
@@ -142,19 +146,30 @@ def test(connector, emulator_binary):
         h.check(r.status == 405, f"GET on an action: expected 405, got {r.status}")
 
         # --- `ml-connector replay` while the node runs goes through the admin API ------------
+        c0 = cycles(n, t0)
         r = w.cli("replay", "--config", config_path, "--tenant", t0, "--all")
         h.check(r.returncode == 0 and "running node answered 202" in r.stdout,
                 f"replay on a running node: exit {r.returncode} {r.stdout} {r.stderr}")
         h.check(TOKEN not in r.stdout + r.stderr, "replay must not print the admin token")
+        h.wait_until(f"the cycle of {t0} that replay woke up", lambda: cycles(n, t0) > c0, 30)
 
         # --- pause in the middle of a cycle: the tenant must stay paused ------------------
         t1 = tenants[1]
         emu.faults({"tenant": t1, "x3": {"latency_ms": 800}})
-        c1 = cycles(n, t1)
+        c1, p1 = cycles(n, t1), invoice_polls(n)
+        x3_before = h.metric_sum(n.metrics(), "mlc_http_requests_total", system="x3")
         h.check(admin("POST", f"/admin/tenants/{t1}/sync").status == 200, "sync before the mid-cycle pause")
+        # Every other tenant idles (1 h schedule): an X3 answer means t1's cycle has started, and
+        # its next X3 read (the other entity) takes another 800 ms.
+        h.wait_until(f"the first X3 answer of {t1}'s cycle",
+                     lambda: h.metric_sum(n.metrics(), "mlc_http_requests_total", system="x3") > x3_before, 30,
+                     interval=0.02)
         r = admin("POST", f"/admin/tenants/{t1}/pause")
         h.check(r.status == 200 and r.json()["state"] == "paused", f"mid-cycle pause: {r.text()}")
-        h.wait_until(f"the cycle of {t1} in flight at pause time to end", lambda: cycles(n, t1) > c1, 30)
+        # A cycle that ends paused may or may not count in mlc_poll_cycles_total; the poll of its
+        # last entity is observed either way (and nothing else polls now).
+        h.wait_until(f"the cycle of {t1} in flight at pause time to end",
+                     lambda: cycles(n, t1) > c1 or invoice_polls(n) > p1, 30)
         state = admin("GET", f"/admin/tenants/{t1}").json()["state"]
         paused = h.metric_values(n.metrics(), "mlc_tenants", state="paused")
         h.known_bug(state == "paused" and paused == [1.0],

@@ -201,6 +201,14 @@ def run(w, emu, recorder):
             if t[system].get("token_url"):
                 t[system]["token_url"] = recorder.route(t[system]["token_url"])
     secrets = collect_secrets(config)
+    # The node must seal with MLC_MASTER_KEY (k1); the key file the emulator may have written
+    # is left out, but its key is a secret too.
+    key_file = config.pop("master_key_file", None)
+    if key_file:
+        with open(os.path.join(w.dir, key_file)) as f:
+            for line in f:
+                if ":" in line and not line.startswith("#"):
+                    secrets[line.strip().split(":", 1)[1]] = "the emulator's master key file"
     w.save_config(config)
     config_path, listen = w.patch_config()
     env = {"MLC_MASTER_KEY": MASTER_KEY}
