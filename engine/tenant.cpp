@@ -162,6 +162,7 @@ awaitable<void> tenant::ensure_mapping() {
   if (auto stored = store_.state("jira_mapping")) {
     if (auto parsed = mappings_from_json(*stored, config_)) {
       mappings_ = std::move(*parsed);
+      mapping_fingerprint_ = sha256_hex(mappings_to_json(mappings_));
       co_return;
     }
   }
@@ -173,6 +174,7 @@ awaitable<void> tenant::setup(bool check_screens) {
   storage::write_batch batch{store_.put_state("jira_mapping", mappings_to_json(resolved))};
   co_await store_.store().commit(std::move(batch));
   mappings_ = std::move(resolved);
+  mapping_fingerprint_ = sha256_hex(mappings_to_json(mappings_));
   log::info({config_.id, {}, {}}, "tenant.setup", "resolved Jira fields, project and issue types");
 }
 
@@ -240,6 +242,13 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
 
   auto previous = store_.issue(e, record.id);
   auto parked = store_.parked(e, record.id);
+  auto source = sha256_hex(record_json(record) + '\x1f' + supplier_name.value_or("") + '\x1f' + mapping_fingerprint_);
+  bool link_pending = false;
+  if constexpr (std::is_same_v<Record, supplier_invoice>)
+    link_pending = record.purchase_order && previous && !previous->linked;
+  // Re-read and identical to what was last written: no mapping, no Jira request.
+  if (previous && !previous->key.empty() && previous->source_hash == source && !parked && !link_pending)
+    co_return std::string{"unchanged"};
   write_outcome outcome;
   try {
     auto desired = traits::map(record, supplier_name, mapping(e));
@@ -259,8 +268,10 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
       if (link_changed) outcome.message += (outcome.message.empty() ? "" : "; ") + std::string{"linked to the order"};
     }
   }
-  if (outcome.action == "unchanged" && !link_changed && !parked) co_return outcome.action;
+  if (outcome.action == "unchanged" && !link_changed && !parked && outcome.entry.source_hash == source)
+    co_return outcome.action;
   outcome.entry.record_updated = record.updated;
+  outcome.entry.source_hash = source;
   auto extra = std::exchange(carry, {});
   extra.push_back(store_.put_issue(e, record.id, outcome.entry));
   extra.push_back(store_.audit(e, record.id, outcome.action, outcome.entry.key, outcome.message));

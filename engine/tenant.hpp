@@ -125,6 +125,7 @@ class tenant : public std::enable_shared_from_this<tenant> {
   std::unique_ptr<supplier_cache> suppliers_;
   metrics::tenant_metrics* metrics_ = nullptr;
   std::map<entity, mapping_settings> mappings_;
+  std::string mapping_fingerprint_;  // hash of mappings_, part of every source hash
   asio::steady_timer wake_;
   bool stopping_ = false;
   bool paused_ = false;

@@ -56,6 +56,7 @@ json::object issue_entry::to_json() const {
   o["workflow"] = workflow;
   o["linked"] = linked;
   o["record_updated"] = record_updated;
+  if (!source_hash.empty()) o["source_hash"] = source_hash;
   return o;
 }
 
@@ -72,6 +73,7 @@ std::optional<issue_entry> issue_entry::from_json(std::string_view text) {
   if (e.workflow.empty()) e.workflow = "none";
   if (auto const* l = o->if_contains("linked"); l && l->is_bool()) e.linked = l->as_bool();
   e.record_updated = str(*o, "record_updated");
+  e.source_hash = str(*o, "source_hash");
   return e;
 }
 

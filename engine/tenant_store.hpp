@@ -33,6 +33,9 @@ struct issue_entry {
   std::string workflow = "none";           // workflow target already applied
   bool linked = false;                     // invoice linked to its order's issue
   std::string record_updated;              // the record's X3 update stamp
+  // Fingerprint of what the mapping was computed from (record, supplier name, field
+  // mapping): equal means nothing to map or write, without mapping again.
+  std::string source_hash;
 
   boost::json::object to_json() const;
   static std::optional<issue_entry> from_json(std::string_view text);
