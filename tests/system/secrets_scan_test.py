@@ -16,7 +16,8 @@ Basic-auth header forms of the user/password pairs, and the master key:
   - the node's logs (both runs) and the output of the CLI commands used;
   - the /metrics text.
 It fails listing each place a secret appears, and checks that tenant_state holds each 3LO
-tenant's refresh token sealed ("enc:v1:").
+tenant's refresh token sealed ("enc:v1:"). Last, `ml-connector check` runs next to a running
+node, whose 3LO refreshes must keep working.
 
 usage: secrets_scan_test.py ML_CONNECTOR MLC_EMULATOR
 """
@@ -321,6 +322,31 @@ def run(w, emu, recorder):
         h.check(value.startswith(b"enc:v1:k1:"), f"{t}: the stored refresh token is not sealed: {value[:20]!r}...")
     h.log(f"clean: {files} data files, {rows} rows in {len(families)} column families, "
           f"{len(captured)} logs/metrics texts; {len(oauth_tenants)} refresh tokens sealed in tenant_state")
+
+    # `ml-connector check` next to a running node must not break the node's 3LO tenants: the
+    # node holds the current refresh token, and refresh tokens rotate on every use.
+    n3 = w.start_node(env=env, log_level="debug", name="node3")
+    churn_until(n3, "a Jira refresh of every 3LO tenant on the third run",
+                lambda: all(refreshes(n3, t) >= 1 for t in oauth_tenants), 45)
+    r = w.cli("check", "--config", config_path, env=env)
+    leaks = []
+    scan_blob((r.stdout + r.stderr).encode(), secrets, "`ml-connector check` output", leaks)
+    h.check(not leaks, "plaintext secrets found:\n  " + "\n  ".join(leaks))
+    before = {t: refreshes(n3, t) for t in oauth_tenants}
+
+    def failed(t):
+        return h.metric_sum(n3.metrics(), "mlc_token_refreshes_total", tenant=t, system="jira", result="failure")
+    churn_until(n3, "the next Jira refresh (or a failed one) of every 3LO tenant after `check`",
+                lambda: all(refreshes(n3, t) > before[t] or failed(t) > 0 for t in oauth_tenants), 45)
+    broken = {t: failed(t) for t in oauth_tenants if failed(t) > 0}
+    h.known_bug(not broken,
+                f"running `ml-connector check` while the node runs breaks every Jira OAuth 2.0 (3LO) tenant: "
+                f"{broken} failed refreshes afterwards (invalid_grant, tenant degraded until re-authorized). "
+                "engine/cli.cpp cmd_setup_or_check() falls back to a read-only store when the node holds it, "
+                "then resolve_mapping() refreshes with the refresh token the node also holds; the IdP rotates "
+                "it, the new one cannot be stored (read-only: check prints 'storing the rotated OAuth refresh "
+                "token failed'), and the node's copy is now used up")
+    h.check(n3.stop() == 0, "the third node should stop with exit 0")
 
 
 if __name__ == "__main__":
