@@ -148,7 +148,15 @@ int cmd_run(arguments const& a) {
 awaitable<int> setup_all(asio::io_context& ioc, node_services services, std::vector<config::tenant_config> tenants,
                          bool check_only) {
   int failures = 0;
+  bool node_running = services.store->read_only();
   for (auto const& tc : tenants) {
+    if (node_running && tc.jira.auth == "oauth2") {
+      // Jira 3LO refresh tokens rotate on use: a refresh here would spend the running
+      // node's token and could not store the new one. The node's own state tells.
+      std::cout << "skip " << tc.id << ": a running node holds this tenant's rotating Jira refresh token; "
+                << "see its state at /admin/tenants/" << tc.id << ", or stop the node to check it\n";
+      continue;
+    }
     auto t = std::make_shared<tenant>(ioc.get_executor(), services, tc);
     if (check_only) {
       std::exception_ptr x3_failure;
