@@ -48,8 +48,6 @@ demo() {
   done
   local work; work=$(mktemp -d /tmp/mlc-demo.XXXXXX)
   local control=127.0.0.1:18080 node=127.0.0.1:9464
-  # A master key for the demo, so rotated OAuth refresh tokens are stored encrypted.
-  export MLC_MASTER_KEY="demo:$(openssl rand -hex 32)"
   local pids=()
   cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
   trap cleanup EXIT
