@@ -6,6 +6,7 @@
 //   9 receipt status / invoice status  10 product / related order  11 unit  12 quantity
 //   13 net price  14 expected receipt ("" = none)  15 line count (0..40)  16 order date
 //   17 closed ("2" = yes)
+// Each field is cut to 512 bytes (longer values only cost time: every text is cut to 255).
 // Dates come normalised from x3_parse, so a line that is not a normalised date keeps the
 // default. Properties (abort on violation): only mapping_error is thrown; the summary is
 // valid one-line UTF-8 of at most 255 UTF-16 units; the description fits Jira's 32,767
@@ -33,12 +34,15 @@ constexpr long k_text_limit = 32'767;
 // Enough rows to push a description past Jira's limit (the truncation path) while keeping
 // one run well under a second in the -O0 sanitizer build.
 constexpr std::size_t k_max_lines = 40;
+constexpr std::size_t k_max_field = 512;
 
 struct input_lines {
   std::vector<std::string_view> lines;
   bool has(std::size_t i) const { return i < lines.size(); }
+  // At most k_max_field bytes: twice what any Jira text limit keeps of one value, and a
+  // bound on the work per run (40 lines of 64 KB values would take seconds at -O0).
   std::string get(std::size_t i, std::string_view fallback) const {
-    return std::string{has(i) ? lines[i] : fallback};
+    return std::string{(has(i) ? lines[i] : fallback).substr(0, k_max_field)};
   }
   // A normalised date, or `fallback` when the line is missing or something else.
   std::string date(std::size_t i, std::string const& fallback) const {
