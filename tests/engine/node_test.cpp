@@ -111,7 +111,15 @@ TEST_CASE("the node serves health, metrics and an authenticated admin API, reloa
     CHECK(co_await eventually([&] {
       return !emu.state(first).at("jira").at(first).at("issues").as_array().empty();
     }));
-    auto audit = co_await get("/admin/tenants/" + first + "/audit", k_token);
+    // The issue shows in Jira just before its record commits locally: wait for the audit.
+    net::http_response audit;
+    asio::steady_timer pause(ioc);
+    for (int attempt = 0; attempt < 1500; ++attempt) {
+      audit = co_await get("/admin/tenants/" + first + "/audit", k_token);
+      if (audit.status != 200 || !json::parse(audit.body).as_array().empty()) break;
+      pause.expires_after(20ms);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
     CHECK(audit.status == 200);
     CHECK_FALSE(json::parse(audit.body).as_array().empty());
 
