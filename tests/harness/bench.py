@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""Multi-tenant benchmark of the real ml-connector against mlc-emulator on loopback.
+
+Active phase (default 500 tenants): the initial sync of every record, then a steady phase in
+which X3 orders change at a fixed rate, each change stamped so its latency (X3 change to the
+Jira issue showing the new amount) can be read from the issue's `updated` time. Idle phases
+(default 2,000 and 10,000 tenants with nothing to sync): the cost of tenants that only poll.
+
+Prints, per phase: end-to-end records/s, connector CPU µs per synced record (utime+stime of the
+connector process only, /proc/PID/stat), RSS total and per tenant (/proc/PID/status), p50/p99
+latency, Jira and X3 requests per synced record and 429s (/_emulator/counters), and one JSON
+document with everything (--out). The figures and exact commands live in BENCHMARKS.md.
+
+    ./mlc.sh build      # RelWithDebInfo in build/release
+    python3 tests/harness/bench.py --build build/release --perf
+    python3 tests/harness/bench.py --build build/release --phases idle --idle 2000,10000
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import changes
+import world
+from world import log
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    world.add_common_arguments(p)
+    p.add_argument("--phases", default="active,idle", help="active, idle or both (comma-separated)")
+    p.add_argument("--active", type=int, default=500, help="tenants of the active phase")
+    p.add_argument("--records", type=int, default=100, help="purchase orders per active tenant (+ half as many invoices)")
+    p.add_argument("--active-interval", default="5s", help="poll interval of the active phase")
+    p.add_argument("--jitter", type=float, default=0.1)
+    p.add_argument("--change-rate", type=float, default=50.0, help="stamped X3 changes per second, steady phase")
+    p.add_argument("--steady-seconds", type=float, default=60.0, help="length of the steady phase")
+    p.add_argument("--idle", default="2000,10000", help="idle tenant counts, comma-separated")
+    p.add_argument("--idle-interval", default="60s", help="poll interval of the idle phases")
+    p.add_argument("--idle-window", type=float, default=120.0, help="seconds the idle cost is measured over")
+    p.add_argument("--search-lag-ms", type=int, default=1500)
+    p.add_argument("--x3-api", default="mixed")
+    p.add_argument("--jira-flavour", default="mixed")
+    p.add_argument("--perf", action="store_true", help="perf record -g the connector during the active phase")
+    p.add_argument("--out", help="write the results as JSON to this file")
+    return p.parse_args()
+
+
+def raise_fd_limit():
+    """Very many tenants need many sockets in both processes: lift the limits for the children."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 1_048_576 if os.geteuid() == 0 else hard
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+def requests_by_system(counters):
+    """{"x3": n, "jira": n, "429": n, "creates": n, "edits": n}; the 3LO gateway counts as Jira."""
+    out = {"x3": 0, "jira": 0, "429": 0, "creates": 0, "edits": 0}
+    for system, eps in counters["requests"].items():
+        if system == "control":
+            continue
+        for ep, statuses in eps.items():
+            n = sum(statuses.values())
+            out["x3" if system == "x3" else "jira"] += n
+            out["429"] += statuses.get("429", 0)
+            if ep.startswith("POST ") and ep.endswith("/issue"):
+                out["creates"] += statuses.get("201", 0)
+            if ep.startswith("PUT ") and ep.rstrip("}").endswith("/issue/{issueIdOrKey"):
+                out["edits"] += statuses.get("204", 0) + statuses.get("200", 0)
+    return out
+
+
+def delta(after, before):
+    return {k: after[k] - before[k] for k in after}
+
+
+class rss_sampler(threading.Thread):
+    def __init__(self, pid, every=1.0):
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak = 0
+        self.stop_event = threading.Event()
+
+    def run(self):
+        while not self.stop_event.wait(self.every):
+            try:
+                self.peak = max(self.peak, world.proc_rss_kib(self.pid))
+            except (OSError, RuntimeError):
+                return
+
+    def stop(self):
+        self.stop_event.set()
+        self.join()
+
+
+def wait_until(what, check, timeout, poll=0.25):
+    end = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise world.deadline_passed(f"{what}: not reached within {timeout:.0f} s")
+        time.sleep(poll)
+
+
+def start_perf(pid, path):
+    return subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "499", "-g", "-p", str(pid), "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def finish_perf(proc, data, report):
+    proc.send_signal(2)  # SIGINT: perf writes its file and exits
+    proc.wait(timeout=120)
+    with open(report, "w") as f:
+        subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--percent-limit", "0.7",
+                        "--sort", "dso,symbol", "-g", "none"], stdout=f, stderr=subprocess.DEVNULL)
+    with open(report + ".children", "w") as f:
+        subprocess.run(["perf", "report", "-i", data, "--stdio", "--children", "--percent-limit", "3",
+                        "--sort", "symbol", "-g", "none"], stdout=f, stderr=subprocess.DEVNULL)
+    log(f"perf profile: {report} (self) and {report}.children (inclusive)")
+
+
+# ---------------------------------------------------------------- the active phase
+
+
+class stamped_changes(threading.Thread):
+    """Changes one distinct order per step to a unique amount and notes when (wall clock)."""
+
+    def __init__(self, emu, inventories, rate, seconds, seed):
+        super().__init__(daemon=True)
+        self.emu, self.rate, self.seconds = emu, rate, seconds
+        rng = random.Random(seed)
+        pool = [(t, po) for t, inv in inventories.items() for po in inv.open_orders + inv.done_orders]
+        rng.shuffle(pool)
+        self.pool = pool
+        self.samples = []  # (wall time, tenant, order, amount)
+        self.errors = 0
+
+    def run(self):
+        n = int(self.rate * self.seconds)
+        start = time.monotonic()
+        for i in range(min(n, len(self.pool))):
+            at = start + i / self.rate
+            pause = at - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            t, po = self.pool[i]
+            amount = round(50_000 + i * 0.01, 2)  # unique: says which change an issue shows
+            wall = time.time()
+            try:
+                self.emu.post(f"/_emulator/x3/{t}/purchase_orders", {"id": po, "total_excl_tax": amount})
+                self.samples.append((wall, t, po, amount))
+            except Exception as e:
+                self.errors += 1
+                if self.errors == 1:
+                    log(f"stamped change failed: {e}")
+
+
+def jira_time(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+def latencies(emu, samples, total_field):
+    by_tenant = {}
+    for s in samples:
+        by_tenant.setdefault(s[1], []).append(s)
+    out, unseen = [], 0
+    for t, group in by_tenant.items():
+        issues = {}
+        for issue in emu.state(t)["jira"][t]["issues"]:
+            src = issue["properties"].get("ml-connector.source", {})
+            if src.get("entity") == "purchase_order":
+                issues[src.get("id")] = issue
+        for wall, _, po, amount in group:
+            issue = issues.get(po)
+            shown = issue and abs(float(issue["fields"].get(total_field) or 0) - amount) < 0.005
+            if not shown:
+                unseen += 1
+                continue
+            out.append(jira_time(issue["updated"]) - wall)
+    return out, unseen
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, int(round(p / 100 * len(values) + 0.5)) - 1))
+    return values[k]
+
+
+def active_phase(a, bins, work, seed, fields):
+    n = a.active
+    log(f"== active phase: {n} tenants x {a.records} orders (+{a.records // 2} invoices), interval {a.active_interval}")
+    emu = world.emulator(bins, work, n, a.records, seed, a.search_lag_ms,
+                         ["--x3-api", a.x3_api, "--jira-flavour", a.jira_flavour])
+    node = None
+    try:
+        world.patch_config(emu.config_path, work.file("data-active"), interval=a.active_interval, jitter=a.jitter)
+        node = world.connector(bins, work, emu.config_path, log_level="warn")
+        t = time.monotonic()
+        node.setup(timeout=3600)
+        log(f"setup of {n} tenants: {time.monotonic() - t:.1f} s")
+        inventories = changes.take_inventory(emu, emu.tenant_ids)
+        expected = sum(len(i.open_orders) + len(i.done_orders) + len(i.invoices) for i in inventories.values())
+
+        c0 = requests_by_system(emu.counters())
+        node.start()
+        node.wait_ready(timeout=600)
+        pid = node.proc.pid
+        rss = rss_sampler(pid)
+        rss.start()
+        perf = start_perf(pid, work.file("perf-active.data")) if a.perf else None
+        cpu0, t0 = node.cpu_seconds(), time.monotonic()
+        wait_until(f"{expected} creates", lambda: requests_by_system(emu.counters())["creates"] - c0["creates"] >= expected,
+                   timeout=3600)
+        cpu1, t1 = node.cpu_seconds(), time.monotonic()
+        c1 = requests_by_system(emu.counters())
+        rss_after_sync = node.rss_kib()
+        initial = delta(c1, c0)
+        sync = {
+            "records": expected, "seconds": t1 - t0, "records_per_s": expected / (t1 - t0),
+            "cpu_seconds": cpu1 - cpu0, "cpu_us_per_record": (cpu1 - cpu0) * 1e6 / expected,
+            "records_per_cpu_second": expected / max(cpu1 - cpu0, 1e-9),
+            "jira_requests_per_record": initial["jira"] / expected, "x3_requests_per_record": initial["x3"] / expected,
+            "http_429": initial["429"], "rss_kib": rss_after_sync,
+        }
+        log(f"initial sync: {expected} records in {sync['seconds']:.1f} s = {sync['records_per_s']:.0f} records/s; "
+            f"connector CPU {sync['cpu_us_per_record']:.0f} µs/record; Jira {sync['jira_requests_per_record']:.2f} "
+            f"and X3 {sync['x3_requests_per_record']:.2f} requests/record; 429s {initial['429']}; "
+            f"RSS {rss_after_sync / 1024:.0f} MiB")
+
+        # Steady phase: stamped changes at a fixed rate while every tenant keeps polling.
+        sampler = stamped_changes(emu, inventories, a.change_rate, a.steady_seconds, seed + 3)
+        cpu2, t2 = node.cpu_seconds(), time.monotonic()
+        c2 = requests_by_system(emu.counters())
+        sampler.start()
+        sampler.join()
+        wanted = len(sampler.samples)
+        try:
+            wait_until(f"{wanted} edits", lambda: requests_by_system(emu.counters())["edits"] - c2["edits"] >= wanted,
+                       timeout=120)
+        except world.deadline_passed as e:
+            log(str(e))
+        cpu3, t3 = node.cpu_seconds(), time.monotonic()
+        c3 = requests_by_system(emu.counters())
+        if perf:
+            finish_perf(perf, work.file("perf-active.data"), work.file("perf-active.txt"))
+        rss.stop()
+        steady_counts = delta(c3, c2)
+        lat, unseen = latencies(emu, sampler.samples, fields["Total amount"])
+        synced = max(steady_counts["edits"], 1)
+        steady = {
+            "changes": wanted, "edits": steady_counts["edits"], "seconds": t3 - t2,
+            "cpu_seconds": cpu3 - cpu2, "cpu_us_per_record": (cpu3 - cpu2) * 1e6 / synced,
+            "jira_requests_per_record": steady_counts["jira"] / synced,
+            "x3_requests_per_record": steady_counts["x3"] / synced, "http_429": steady_counts["429"],
+            "latency_p50_s": percentile(lat, 50), "latency_p99_s": percentile(lat, 99),
+            "latency_max_s": max(lat) if lat else float("nan"), "latency_samples": len(lat), "unseen": unseen,
+        }
+        metrics = node.metrics_text()
+        result = {
+            "tenants": n, "initial_sync": sync, "steady": steady,
+            "rss_kib": node.rss_kib(), "rss_peak_kib": rss.peak, "rss_kib_per_tenant": node.rss_kib() / n,
+            "connector_429s": world.metric_sum(metrics, "mlc_http_rate_limited_total"),
+        }
+        log(f"steady: {wanted} stamped changes in {a.steady_seconds:.0f} s; latency p50 {steady['latency_p50_s']:.3f} s "
+            f"p99 {steady['latency_p99_s']:.3f} s max {steady['latency_max_s']:.3f} s ({unseen} not shown); "
+            f"CPU {steady['cpu_us_per_record']:.0f} µs per synced change incl. polling; Jira "
+            f"{steady['jira_requests_per_record']:.2f}, X3 {steady['x3_requests_per_record']:.2f} requests/change")
+        log(f"RSS {result['rss_kib'] / 1024:.1f} MiB = {result['rss_kib_per_tenant']:.0f} KiB/tenant "
+            f"(peak {rss.peak / 1024:.1f} MiB); 429s: emulator answered {sync['http_429'] + steady['http_429']}, "
+            f"connector counted {result['connector_429s']:.0f}")
+        node.stop(timeout=60)
+        return result
+    finally:
+        if node:
+            node.kill()
+        emu.stop()
+
+
+# ---------------------------------------------------------------- the idle phases
+
+
+def idle_phase(a, bins, work, seed, n):
+    log(f"== idle phase: {n} tenants, nothing to sync, interval {a.idle_interval}")
+    sub = world.workdir(work.file(f"idle-{n}"), keep=True)
+    emu = world.emulator(bins, sub, n, 0, seed, a.search_lag_ms,
+                         ["--x3-api", a.x3_api, "--jira-flavour", a.jira_flavour, "--bind-any"])
+    node = None
+    try:
+        world.patch_config(emu.config_path, sub.file("data"), interval=a.idle_interval, jitter=a.jitter)
+        node = world.connector(bins, sub, emu.config_path, log_level="warn")
+        t = time.monotonic()
+        node.setup(timeout=7200)
+        setup_s = time.monotonic() - t
+        log(f"setup of {n} tenants: {setup_s:.1f} s")
+        c0 = requests_by_system(emu.counters())
+        node.start()
+        node.wait_ready(timeout=600)
+        ready_rss = node.rss_kib()
+        # Every tenant has polled once when X3 has served at least one read per tenant and entity.
+        wait_until(f"first poll of {n} tenants",
+                   lambda: requests_by_system(emu.counters())["x3"] - c0["x3"] >= 2 * n, timeout=1800, poll=1.0)
+        c1 = requests_by_system(emu.counters())
+        cpu1, t1 = node.cpu_seconds(), time.monotonic()
+        time.sleep(a.idle_window)  # the measurement window itself
+        cpu2, t2 = node.cpu_seconds(), time.monotonic()
+        c2 = requests_by_system(emu.counters())
+        rss = node.rss_kib()
+        with open(f"/proc/{node.proc.pid}/status") as f:
+            threads = next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+        fds = len(os.listdir(f"/proc/{node.proc.pid}/fd"))
+        metrics = node.metrics_text()
+        w = delta(c2, c1)
+        polls = w["x3"] / 2 if w["x3"] else 0
+        result = {
+            "tenants": n, "setup_seconds": setup_s, "rss_kib": rss, "rss_kib_at_ready": ready_rss,
+            "rss_kib_per_tenant": rss / n, "cpu_seconds": cpu2 - cpu1, "window_s": t2 - t1,
+            "cpu_percent": (cpu2 - cpu1) / (t2 - t1) * 100, "x3_requests": w["x3"], "jira_requests": w["jira"],
+            "cpu_us_per_poll": (cpu2 - cpu1) * 1e6 / polls if polls else float("nan"),
+            "http_429": w["429"], "threads": threads, "fds": fds,
+            "tenants_up": world.metric_sum(metrics, "mlc_tenants", state="active"),
+        }
+        log(f"idle {n}: RSS {rss / 1024:.1f} MiB = {result['rss_kib_per_tenant']:.1f} KiB/tenant; CPU "
+            f"{result['cpu_percent']:.1f}% of a core over {result['window_s']:.0f} s "
+            f"({result['cpu_us_per_poll']:.0f} µs per entity poll); {w['x3']} X3 and {w['jira']} Jira requests; "
+            f"429s {w['429']}; {fds} fds, {threads} threads; active tenants {result['tenants_up']:.0f}")
+        node.stop(timeout=120)
+        return result
+    finally:
+        if node:
+            node.kill()
+        emu.stop()
+
+
+def main():
+    a = parse()
+    seed = world.pick_seed(a.seed if a.seed is not None else 1)
+    bins = world.binaries(a.build, a.connector, a.emulator, a.compare)
+    work = world.workdir(a.work, a.keep)
+    limit = raise_fd_limit()
+    machine = world.machine_line()
+    log(f"benchmark on {machine}; RLIMIT_NOFILE {limit[0]}; seed={seed}; work={work.path}")
+    fields = json.loads(subprocess.run([bins.compare, "--print-fields"], check=True, stdout=subprocess.PIPE).stdout)
+    results = {"machine": machine, "command": " ".join(sys.argv), "seed": seed, "phases": {}}
+    ok = False
+    try:
+        phases = a.phases.split(",")
+        if "active" in phases:
+            results["phases"]["active"] = active_phase(a, bins, work, seed, fields)
+        if "idle" in phases:
+            for n in [int(x) for x in a.idle.split(",") if x]:
+                try:
+                    results["phases"][f"idle_{n}"] = idle_phase(a, bins, work, seed, n)
+                except Exception as e:
+                    log(f"idle phase with {n} tenants failed: {e}")
+                    results["phases"][f"idle_{n}"] = {"tenants": n, "error": str(e)}
+        idle = sorted((v for k, v in results["phases"].items() if k.startswith("idle_") and "rss_kib" in v),
+                      key=lambda v: v["tenants"])
+        if len(idle) >= 2:
+            lo, hi = idle[0], idle[-1]
+            results["marginal_rss_kib_per_idle_tenant"] = (hi["rss_kib"] - lo["rss_kib"]) / (hi["tenants"] - lo["tenants"])
+            log(f"marginal RSS per idle tenant ({lo['tenants']} -> {hi['tenants']}): "
+                f"{results['marginal_rss_kib_per_idle_tenant']:.1f} KiB")
+        print(json.dumps(results, indent=1), flush=True)
+        if a.out:
+            with open(a.out, "w") as f:
+                json.dump(results, f, indent=1)
+        ok = True
+        return 0
+    except Exception as e:
+        log(f"benchmark error: {e}")
+        return 2
+    finally:
+        work.finish(ok and not a.perf)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Checks mlc-compare, the verdict every harness run rests on: a state where Jira matches X3
+passes, and a duplicate, a missing issue, a stale amount, a stale status and an orphan are
+each counted; bad input is refused with exit 2.
+
+    python3 tests/harness/compare_selftest.py build/ci/tests/harness/mlc-compare
+"""
+
+import copy
+import json
+import subprocess
+import sys
+
+compare = sys.argv[1]
+fields = json.loads(subprocess.run([compare, "--print-fields"], check=True, stdout=subprocess.PIPE).stdout)
+TOTAL, DELIVERY, INV_AMOUNT = fields["Total amount"], fields["Delivery date"], fields["Amount excl. tax"]
+
+x3 = {
+    "purchase_orders": [
+        {"id": "PO1", "total_excl_tax": 100.5, "closed": False,
+         "lines": [{"expected_receipt": "2030-05-01", "received": False},
+                   {"expected_receipt": "2030-04-01", "received": True}]},
+        {"id": "PO2", "total_excl_tax": 7, "closed": True, "lines": [{"expected_receipt": None, "received": False}]},
+    ],
+    "supplier_invoices": [{"id": "PI1", "amount_excl_tax": "42.10"}],
+}
+
+
+def issue(key, entity, rid, status, **values):
+    return {"key": key, "status": status, "fields": values,
+            "properties": {"ml-connector.source": {"entity": entity, "id": rid}}}
+
+
+good_issues = [
+    issue("OPS-1", "purchase_order", "PO1", "To Do", **{TOTAL: 100.5, DELIVERY: "2030-05-01"}),
+    issue("OPS-2", "purchase_order", "PO2", "Done", **{TOTAL: 7.0}),
+    issue("OPS-3", "supplier_invoice", "PI1", "To Do", **{INV_AMOUNT: 42.1}),
+]
+
+
+def run(state, expect_exit, **expect):
+    r = subprocess.run([compare, "--json"], input=json.dumps(state).encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if r.returncode != expect_exit:
+        sys.exit(f"FAIL: expected exit {expect_exit}, got {r.returncode}: {r.stdout!r} {r.stderr!r}")
+    if expect_exit == 2:
+        return
+    got = json.loads(r.stdout)
+    for k, v in expect.items():
+        if got[k] != v:
+            sys.exit(f"FAIL: expected {k}={v}, got {got}")
+    print("ok", expect, got["problems"][:2])
+
+
+def world(issues, extra_tenant=False):
+    s = {"x3": {"t1": copy.deepcopy(x3)}, "jira": {"t1": {"issues": copy.deepcopy(issues)}}}
+    if extra_tenant:
+        s["x3"]["t2"] = copy.deepcopy(x3)
+        s["jira"]["t2"] = {"issues": copy.deepcopy(good_issues)}
+    return s
+
+
+run(world(good_issues), 0, duplicates=0, missing=0, stale=0, orphans=0, records=3, issues=3, unconverged=[])
+run(world(good_issues + [copy.deepcopy(good_issues[0])]), 1, duplicates=1, missing=0, stale=0)
+run(world(good_issues[1:]), 1, duplicates=0, missing=1, stale=0)
+stale_amount = copy.deepcopy(good_issues)
+stale_amount[2]["fields"][INV_AMOUNT] = 42.0
+run(world(stale_amount), 1, stale=1, missing=0)
+stale_date = copy.deepcopy(good_issues)
+stale_date[0]["fields"][DELIVERY] = "2030-04-01"  # the received line's date
+run(world(stale_date), 1, stale=1)
+stale_status = copy.deepcopy(good_issues)
+stale_status[1]["status"] = "To Do"  # closed order not transitioned
+run(world(stale_status, extra_tenant=True), 1, stale=1, unconverged=["t1"])
+orphan = good_issues + [issue("OPS-9", "purchase_order", "PO-GONE", "To Do")]
+run(world(orphan), 0, orphans=1, duplicates=0, missing=0, stale=0, unconverged=["t1"])
+run("not a state", 2)
+r = subprocess.run([compare], input=b"{", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+if r.returncode != 2:
+    sys.exit(f"FAIL: broken JSON gave exit {r.returncode}")
+print("mlc-compare selftest passed")
