@@ -78,4 +78,12 @@ boost::json::value read_json_file(std::filesystem::path const& file) {
   return parse_json_text(buffer.str(), file.string());
 }
 
+bool all_of_chars(std::string_view text, std::string_view extra_allowed, bool alnum) {
+  for (char c : text) {
+    bool letter_or_digit = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!(alnum && letter_or_digit) && extra_allowed.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
 }  // namespace mlc::config

@@ -37,4 +37,8 @@ boost::json::value read_json_file(std::filesystem::path const& file);
 // The same for text already in memory; `file` is only used in messages.
 boost::json::value parse_json_text(std::string_view text, std::string const& file);
 
+// Character-class checks without std::regex, whose matcher recurses once per character
+// and overflows the stack on long hostile input (found by tests/fuzz).
+bool all_of_chars(std::string_view text, std::string_view extra_allowed, bool alnum = true);
+
 }  // namespace mlc::config

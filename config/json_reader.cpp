@@ -78,6 +78,7 @@ std::optional<std::chrono::seconds> parse_duration(boost::json::value const& v) 
       case 'd': total += n * 86400; break;
       default: return std::nullopt;
     }
+    if (total > (1ll << 50)) return std::nullopt;  // far past any sane duration; no overflow
   }
   return std::chrono::seconds{total};
 }

@@ -2,7 +2,6 @@
 #include "config/node_config.hpp"
 
 #include <algorithm>
-#include <regex>
 #include <set>
 
 #include "config/json_reader.hpp"
@@ -16,9 +15,15 @@ namespace {
 
 void check_listen(object_reader const& r, std::string const& listen) {
   // host:port or [v6]:port; port 0..65535 (0 = any free port, for tests)
-  static std::regex const shape{R"((\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+):([0-9]{1,5}))"};
-  std::smatch m;
-  if (!std::regex_match(listen, m, shape) || std::stoi(m[2].str()) > 65535)
+  auto colon = listen.rfind(':');
+  std::string_view host = colon == std::string::npos ? std::string_view{} : std::string_view{listen}.substr(0, colon);
+  std::string_view port = colon == std::string::npos ? std::string_view{} : std::string_view{listen}.substr(colon + 1);
+  bool host_ok = host.size() >= 2 && host.front() == '[' && host.back() == ']'
+                     ? all_of_chars(host.substr(1, host.size() - 2), "0123456789abcdefABCDEF:.", false)
+                     : !host.empty() && all_of_chars(host, ".-");
+  bool port_ok = !port.empty() && port.size() <= 5 && all_of_chars(port, "0123456789", false) &&
+                 std::stoi(std::string{port}) <= 65535;
+  if (!host_ok || !port_ok)
     r.fail("listen", "expected \"host:port\" such as \"127.0.0.1:9464\" or \"[::1]:9464\"");
 }
 
@@ -50,8 +55,9 @@ node_config load_node_config(std::filesystem::path const& file) {
   r.read_path("admin_token_file", node.admin_token_file);
   r.read_path("master_key_file", node.master_key_file);
   r.read("master_key_env", node.master_key_env);
-  static std::regex const env_shape{"[A-Za-z_][A-Za-z0-9_]*"};
-  if (r.has("master_key_env") && !node.master_key_env.empty() && !std::regex_match(node.master_key_env, env_shape))
+  auto const& env = node.master_key_env;
+  bool env_ok = !env.empty() && !(env[0] >= '0' && env[0] <= '9') && all_of_chars(env, "_");
+  if (r.has("master_key_env") && !env.empty() && !env_ok)
     r.fail("master_key_env", "expected an environment variable name of A-Z a-z 0-9 _");
   std::chrono::seconds retention = node.audit_retention;
   r.read("audit_retention", retention, 3600s, 10 * 365 * 86400s);

@@ -1,6 +1,5 @@
 // Parsing and validating one tenant (inline, from a tenant file, or the defaults object).
 #include <algorithm>
-#include <regex>
 
 #include "config/json_reader.hpp"
 #include "config/node_config.hpp"
@@ -87,8 +86,10 @@ void apply_jira(object_reader const& r, jira_settings& jira, context const& ctx)
 
 bool valid_time_zone(std::string const& tz) {
   if (tz == "UTC") return true;
-  static std::regex const shape{R"([A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*)"};
-  if (!std::regex_match(tz, shape)) return false;
+  // Letters first, then A-Z a-z 0-9 _ + - with single '/' between non-empty parts.
+  if (tz.empty() || tz.size() > 64 || !std::isalpha(static_cast<unsigned char>(tz[0])) || tz.back() == '/' ||
+      tz.find("//") != std::string::npos || !all_of_chars(tz, "_+-/"))
+    return false;
   // Where the system zone database exists, the zone must be in it.
   std::filesystem::path const zoneinfo{"/usr/share/zoneinfo"};
   std::error_code ec;
@@ -166,9 +167,8 @@ class tenant_validator {
       : t_(t), file_(file), path_(path) {}
 
   void run() {
-    static std::regex const id_shape{"[A-Za-z0-9_-]{1,64}"};
     if (t_.id.empty()) fail(path_key(path_, "id"), "missing required field; expected a tenant id of A-Z a-z 0-9 _ - (1 to 64 characters)");
-    if (!std::regex_match(t_.id, id_shape))
+    if (t_.id.size() > 64 || !all_of_chars(t_.id, "_-"))
       fail(path_key(path_, "id"), "expected a tenant id of 1 to 64 characters A-Z a-z 0-9 _ -");
     if (t_.entities.empty()) fail(path_key(path_, "entities"), "expected at least one of " + detail::quoted_list(known_entities()));
     x3();
@@ -186,9 +186,8 @@ class tenant_validator {
   void x3() {
     auto const& x = t_.x3;
     require("x3", "base_url", !x.base_url.empty(), "the Sage X3 server URL, e.g. \"https://x3.example.com\"");
-    static std::regex const folder_shape{"[A-Za-z0-9_-]{1,64}"};
     require("x3", "folder", !x.folder.empty(), "the X3 folder (endpoint) name, e.g. \"SEED\"");
-    if (!std::regex_match(x.folder, folder_shape))
+    if (x.folder.size() > 64 || !all_of_chars(x.folder, "_-"))
       fail(path_key(path_key(path_, "x3"), "folder"), "expected an X3 folder name of A-Z a-z 0-9 _ -");
     if (x.api == "api1" && x.auth == "jwt")
       fail(path_key(path_key(path_, "x3"), "auth"), "the api1 (SData) API takes \"basic\" or \"oauth2\", not \"jwt\"");
@@ -225,9 +224,12 @@ class tenant_validator {
       require("jira", "refresh_token", !j.refresh_token.empty(), "the initial OAuth 2.0 refresh token");
       if (j.token_url.empty()) j.token_url = "https://auth.atlassian.com/oauth/token";
     }
-    static std::regex const key_shape{"[A-Z][A-Z0-9_]{0,254}"};
     require("jira", "project_key", !j.project_key.empty(), "the Jira project key, e.g. \"OPS\"");
-    if (!std::regex_match(j.project_key, key_shape))
+    auto const& key = j.project_key;
+    bool key_ok = !key.empty() && key.size() <= 255 && key[0] >= 'A' && key[0] <= 'Z' &&
+                  std::all_of(key.begin(), key.end(),
+                              [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; });
+    if (!key_ok)
       fail(path_key(section, "project_key"), "expected a Jira project key: an upper-case letter, then A-Z 0-9 _");
     for (auto const& entity : t_.entities)
       if (!j.issue_types.contains(entity))

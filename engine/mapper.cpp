@@ -349,7 +349,8 @@ std::string external_label(entity e, std::string_view folder, std::string_view i
   label += folder_lower + "-";
   for (char c : id) {
     bool upper = c >= 'A' && c <= 'Z';
-    bool keep = upper || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    // '-' in an id would make a readable label look like a hashed one: hashed instead.
+    bool keep = upper || (c >= '0' && c <= '9') || c == '_';
     lossy |= !keep;
     label += upper ? static_cast<char>(c + 32) : keep ? c : '_';
   }
@@ -357,7 +358,12 @@ std::string external_label(entity e, std::string_view folder, std::string_view i
   std::string folder_key;
   for (char c : folder) folder_key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   std::string hash = sha256_hex(std::string(entity_name(e)) + '\0' + folder_key + '\0' + std::string(id)).substr(0, 10);
-  if (label.size() > k_label_limit - 11) label.resize(k_label_limit - 11);
+  // Readable labels have exactly two '-' after "x3-po"/"x3-inv"; hashed ones three, or
+  // "--" before the hash when cut to length, so the two kinds never meet.
+  if (label.size() > k_label_limit - 11) {
+    label.resize(k_label_limit - 12);
+    return label + "--" + hash;
+  }
   return label + "-" + hash;
 }
 

@@ -110,8 +110,12 @@ std::optional<sys_seconds> parse_timestamp(std::string_view text) {
     }
   }
   if (pos != text.size()) return std::nullopt;
-  // Local time minus its offset is UTC.
-  return sys_seconds{*date} + hours{*h} + minutes{*mi} + seconds{*s} - offset;
+  // Local time minus its offset is UTC. An offset may carry it out of years 1..9999, which
+  // the fixed-width text forms cannot hold (found by tests/fuzz): refuse those.
+  auto utc = sys_seconds{*date} + hours{*h} + minutes{*mi} + seconds{*s} - offset;
+  auto year = int{year_month_day{floor<days>(utc)}.year()};
+  if (year < 1 || year > 9999) return std::nullopt;
+  return utc;
 }
 
 std::string format_timestamp(sys_seconds t) {

@@ -1,5 +1,7 @@
 #include "engine/x3_parse.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 
 #include <boost/json/parse.hpp>
@@ -175,6 +177,25 @@ std::string record_label(std::string_view kind, std::string const& id) {
   return std::string(kind) + " " + (id.empty() ? "(id unreadable)" : id);
 }
 
+// The record as received, as JSON text for the replay store. Numbers beyond double range
+// parse as infinities, which Boost.JSON writes as `Infinity` (not JSON): written as null.
+json::value finite(json::value const& v) {
+  if (v.is_double() && !std::isfinite(v.get_double())) return nullptr;
+  if (v.is_array()) {
+    json::array out;
+    for (auto const& e : v.get_array()) out.push_back(finite(e));
+    return out;
+  }
+  if (v.is_object()) {
+    json::object out;
+    for (auto const& [k, e] : v.get_object()) out[k] = finite(e);
+    return out;
+  }
+  return v;
+}
+
+std::string raw_text(json::value const& v) { return json::serialize(finite(v)); }
+
 template <class Record, class Parse>
 record_result<Record> parse_record(json::value const& raw, std::string_view kind, std::string_view id_key,
                                    Parse parse) {
@@ -187,7 +208,7 @@ record_result<Record> parse_record(json::value const& raw, std::string_view kind
   } catch (field_problem const& p) {
     return record_error{id, p.field,
                         record_label(kind, id) + ": field \"" + p.field + "\": " + p.message,
-                        json::serialize(raw)};
+                        raw_text(raw)};
   }
 }
 
@@ -507,7 +528,7 @@ std::string api1_next_url(std::string_view request_url, std::string_view next) {
                             "X3 api1 $next link cannot be resolved: " + shorten(std::string(next), 200));
   auto port_of = [](boost::urls::url_view_base const& u) {
     if (u.has_port()) return std::string(u.port());
-    return std::string(u.scheme() == "https" ? "443" : "80");
+    return std::string(lower(u.scheme()) == "https" ? "443" : "80");
   };
   if (lower(resolved.scheme()) != lower(base->scheme()) || lower(resolved.host()) != lower(base->host()) ||
       port_of(resolved) != port_of(*base))
