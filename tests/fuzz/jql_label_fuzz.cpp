@@ -241,9 +241,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     check_project_label(project, id_b);  // a hostile "label" is quoted as safely
     auto jql = engine::jql_project_label(project, label);
     auto token = in.lines.size() > 6 ? std::optional{in.get(6, "")} : std::nullopt;
+    // JSON text must be UTF-8 (Boost.JSON writes strings as given); real JQL is ASCII anyway.
     if (fuzz::utf16_units_if_valid(jql) >= 0 && (!token || fuzz::utf16_units_if_valid(*token) >= 0))
       check_cloud_body(jql, project.empty() ? std::string_view{"x"} : std::string_view{project}, token);
-    // JSON text must be UTF-8 (Boost.JSON writes strings as given); real JQL is ASCII anyway.
     if (fuzz::utf16_units_if_valid(text) >= 0 && (!token || fuzz::utf16_units_if_valid(*token) >= 0))
       check_cloud_body(std::string{text}, text.empty() ? std::string_view{"x"} : text, token);
     check_dc_url(in.get(5, "https://jira.corp.example/jira/"), jql, static_cast<int>(size));

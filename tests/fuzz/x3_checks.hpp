@@ -77,9 +77,11 @@ inline void check_error(engine::record_error const& e) {
   MLC_FUZZ_CHECK(!e.message.empty());
   boost::system::error_code ec;
   boost::json::parse(e.raw_json, ec);
-  // Known bug (README.md): Boost.JSON 1.81 serialises a number beyond double range (1e400)
-  // as Infinity, which is not JSON, so such a parked record cannot be read back.
-  if (ec && !known_bug_checks() && e.raw_json.find("Infinity") != std::string::npos) return;
+  // Known bug (README.md): Boost.JSON 1.81 reads 1e400 as infinity and 0e400 as NaN, and
+  // writes them as Infinity / NaN, which are not JSON: such a parked record cannot be read back.
+  if (ec && !known_bug_checks() &&
+      (e.raw_json.find("Infinity") != std::string::npos || e.raw_json.find("NaN") != std::string::npos))
+    return;
   MLC_FUZZ_CHECK(!ec);
 }
 
