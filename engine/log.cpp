@@ -94,7 +94,17 @@ void write(level l, where const& w, std::string_view event, std::string_view mes
     line += " [";
     line += event;
     line += "] ";
-    line += message;
+    // Messages can carry remote text (Jira's error messages): no raw line breaks or other
+    // control characters, so one entry cannot pose as several.
+    for (char c : message) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
+        line += escaped;
+      } else {
+        line += c;
+      }
+    }
     line += '\n';
   }
   std::lock_guard lock{s.mutex};

@@ -23,9 +23,15 @@ struct origin {
 std::optional<origin> origin_of(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return std::nullopt;
+  auto lower = [](std::string_view text) {
+    std::string out{text};
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  auto scheme = lower(parsed->scheme());  // schemes and host names are case-insensitive
   auto port = std::string{parsed->port()};
-  if (port.empty()) port = parsed->scheme() == "https" ? "443" : "80";
-  return origin{std::string{parsed->scheme()}, std::string{parsed->host()}, port};
+  if (port.empty()) port = scheme == "https" ? "443" : "80";
+  return origin{scheme, lower(parsed->host()), port};
 }
 
 }  // namespace

@@ -64,3 +64,20 @@ TEST_CASE("classify sorts transport, auth and other errors") {
   CHECK(kept.field() == "orderDate");
   CHECK(sorted(std::runtime_error("boom")).system() == "jira");
 }
+
+#include <sstream>
+
+#include "engine/log.hpp"
+
+TEST_CASE("text logs escape control characters, so remote text cannot forge log lines") {
+  std::ostringstream out;
+  engine::log::configure(engine::log::level::info, false, &out);
+  engine::log::info({"acme", "purchase_orders", "PO1"}, "record.parked", "Jira said: bad\n2026 error [forged] line");
+  engine::log::configure(engine::log::level::info, true, &out);
+  engine::log::info({"acme", {}, {}}, "x", "a\nb");
+  engine::log::configure(engine::log::level::info, true, nullptr);
+  auto text = out.str();
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2);  // exactly one line per entry
+  CHECK(text.find("bad\\x0a2026") != std::string::npos);
+  CHECK(text.find("\"message\":\"a\\nb\"") != std::string::npos);
+}
