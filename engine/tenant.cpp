@@ -295,7 +295,14 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
   int seen = 0;
   storage::write_batch pending;
   do {
-    auto page = co_await traits::page(*reader_, since, next);
+    x3_page<Record> page;
+    std::exception_ptr read_failure;
+    try {
+      page = co_await traits::page(*reader_, since, next);
+    } catch (...) {
+      read_failure = std::current_exception();
+    }
+    if (read_failure) throw classify(read_failure, "x3");
     for (auto& result : page.records) {
       if (stopping_) co_return;
       if (auto* bad = std::get_if<record_error>(&result)) {

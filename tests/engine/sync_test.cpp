@@ -383,3 +383,24 @@ TEST_CASE("200 tenants converge at once; a tenant whose Sage X3 hangs holds none
     CHECK(finished_order.back() == 0);
   });
 }
+
+TEST_CASE("a tenant whose server fails TLS is sorted as a tenant fault, with a message; the others sync") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(2, 3);
+    options.x3_api = "graphql";
+    // Tenant 0 is configured for https://, but its server speaks plain HTTP: the handshake fails.
+    test::sync_world w(ioc, options, [](config::tenant_config& t) {
+      if (t.id == "t0000") t.x3.base_url.replace(0, 4, "https");
+    });
+    auto broken = co_await w.cycle(0);
+    REQUIRE(broken.fault);
+    CHECK(broken.fault->kind() == engine::failure_kind::tenant_fault);
+    CHECK(broken.fault->system() == "x3");
+    CHECK(std::string{broken.fault->what()}.find("TLS") != std::string::npos);
+    CHECK(w.tenant(0).status().state == engine::tenant_state::degraded);
+    auto fine = co_await w.cycle(1);
+    CHECK(fine.complete);
+    CHECK(fine.count("created") > 0);
+    co_await w.stop();
+  });
+}
