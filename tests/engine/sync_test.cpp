@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "engine/jwt.hpp"
+#include "net/http_client.hpp"
 #include "tests/emulators/jira_site.hpp"
 #include "tests/emulators/x3_site.hpp"
 #include "tests/engine/sync_world.hpp"
@@ -401,6 +403,54 @@ TEST_CASE("a tenant whose server fails TLS is sorted as a tenant fault, with a m
     auto fine = co_await w.cycle(1);
     CHECK(fine.complete);
     CHECK(fine.count("created") > 0);
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("an issue deleted in Jira is audited, and recreated only when the tenant says so") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(2, 2);
+    options.x3_api = "graphql";
+    options.jira_flavour = "cloud";
+    test::sync_world w(ioc, options, [](config::tenant_config& t) { t.jira.recreate_deleted = t.id == "t0001"; });
+    co_await w.converge();
+    net::http_client client(ioc.get_executor(), net::client_options{});
+    for (std::size_t t = 0; t < 2; ++t) {
+      auto const& tc = w.config().tenants[t];
+      auto state = w.state();
+      auto po_id = std::string{first_order(state, tc.id).at("id").as_string()};
+      auto key = text(issue_for(state, tc.id, "purchase_order", po_id)->at("key"));
+      // A user deletes the issue in Jira.
+      net::http_request del;
+      del.method = "DELETE";
+      config::secret_box no_keys;
+      auto credentials = tc.jira.email + ":" + tc.jira.secret.reveal(no_keys, tc.id);
+      del.headers.set("Authorization", "Basic " + engine::base64_encode(credentials));
+      auto answer = co_await client.send(tc.jira.base_url + "/rest/api/3/issue/" + key, std::move(del));
+      REQUIRE(answer.status == 204);
+      // Then the order changes in X3.
+      w.clock().advance(5s);
+      json::object change{{"id", po_id}, {"lines", json::array{json::object{{"quantity", 3}, {"net_price", 7}}}}};
+      REQUIRE_FALSE(w.emulator().x3(t).upsert_order(change, w.emulator().effective_knobs(t).x3).error);
+      auto report = co_await w.cycle(t);
+      auto after = w.state();
+      auto const* issue = issue_for(after, tc.id, "purchase_order", po_id);
+      engine::tenant_store view(w.services().store, tc.id);
+      if (!tc.jira.recreate_deleted) {
+        CHECK(report.count("deleted_in_jira") == 1);
+        CHECK(issue == nullptr);
+        CHECK(view.audit(5, po_id).front().action == "deleted_in_jira");
+        // And it stays that way: no retry every cycle.
+        w.clock().advance(5s);
+        auto again = co_await w.cycle(t);
+        CHECK(again.count("deleted_in_jira") + again.count("created") == 0);
+      } else {
+        CHECK(report.count("recreated") == 1);
+        REQUIRE(issue);
+        CHECK(text(issue->at("key")) != key);
+        CHECK(view.audit(5, po_id).front().action == "recreated");
+      }
+    }
     co_await w.stop();
   });
 }
