@@ -44,6 +44,16 @@ jira_issue issue_from(json::object const& o) {
 
 bool ok(net::http_response const& r) { return r.status >= 200 && r.status < 300; }
 
+// The list in a createmeta answer: Cloud names it (`issueTypes`, `fields`), Data Center
+// pages it as `values`.
+json::array const* createmeta_list(json::value const& body, std::string_view cloud_key) {
+  if (!body.is_object()) return nullptr;
+  auto const& o = body.as_object();
+  if (auto const* v = o.if_contains(cloud_key); v && v->is_array()) return &v->as_array();
+  if (auto const* v = o.if_contains("values"); v && v->is_array()) return &v->as_array();
+  return nullptr;
+}
+
 }  // namespace
 
 sync_error jira_failure(net::http_response const& response, std::string_view what) {
@@ -117,22 +127,13 @@ awaitable<std::optional<json::object>> jira_client::project(std::string key) {
 
 awaitable<std::vector<std::pair<std::string, std::string>>> jira_client::issue_types(std::string project_key) {
   std::vector<std::pair<std::string, std::string>> out;
-  {
-    auto response = co_await call("GET", "/issue/createmeta/" + project_key + "/issuetypes");
-    if (response.status == 404) co_return out;
-    if (!ok(response)) throw jira_failure(response, "read the issue types of project " + project_key);
-    auto body = parse_body(response, "read issue types");
-    // Cloud answers {"issueTypes":[…]}, Data Center {"values":[…]}.
-    json::array const* list = nullptr;
-    if (body.is_object()) {
-      auto const& o = body.as_object();
-      if (auto const* v = o.if_contains("issueTypes"); v && v->is_array()) list = &v->as_array();
-      else if (auto const* v2 = o.if_contains("values"); v2 && v2->is_array()) list = &v2->as_array();
-    }
-    if (list)
-      for (auto const& t : *list)
-        if (t.is_object()) out.emplace_back(str(t.as_object(), "name"), str(t.as_object(), "id"));
-  }
+  auto response = co_await call("GET", "/issue/createmeta/" + project_key + "/issuetypes");
+  if (response.status == 404) co_return out;
+  if (!ok(response)) throw jira_failure(response, "read the issue types of project " + project_key);
+  auto body = parse_body(response, "read issue types");
+  if (auto const* list = createmeta_list(body, "issueTypes"))
+    for (auto const& t : *list)
+      if (t.is_object()) out.emplace_back(str(t.as_object(), "name"), str(t.as_object(), "id"));
   co_return out;
 }
 
@@ -142,13 +143,7 @@ awaitable<std::vector<std::string>> jira_client::create_screen_fields(std::strin
   if (!ok(response)) throw jira_failure(response, "read the create screen of project " + project_key);
   auto body = parse_body(response, "read the create screen");
   std::vector<std::string> out;
-  json::array const* list = nullptr;
-  if (body.is_object()) {
-    auto const& o = body.as_object();
-    if (auto const* v = o.if_contains("fields"); v && v->is_array()) list = &v->as_array();
-    else if (auto const* v2 = o.if_contains("values"); v2 && v2->is_array()) list = &v2->as_array();
-  }
-  if (list)
+  if (auto const* list = createmeta_list(body, "fields"))
     for (auto const& f : *list)
       if (f.is_object()) out.push_back(str(f.as_object(), "fieldId"));
   co_return out;
