@@ -49,7 +49,10 @@ def parse():
     p.add_argument("--search-lag-ms", type=int, default=1500)
     p.add_argument("--x3-api", default="mixed")
     p.add_argument("--jira-flavour", default="mixed")
-    p.add_argument("--perf", action="store_true", help="perf record -g the connector during the active phase")
+    p.add_argument("--jira-auth", default="basic", help="basic|oauth2|mixed for cloud tenants (oauth2: 3LO via the gateway)")
+    p.add_argument("--perf", action="store_true",
+                   help="perf record the connector during the initial sync and each idle window")
+    p.add_argument("--perf-seconds", type=int, default=30, help="how long perf records")
     p.add_argument("--out", help="write the results as JSON to this file")
     return p.parse_args()
 
@@ -116,21 +119,30 @@ def wait_until(what, check, timeout, poll=0.25):
         time.sleep(poll)
 
 
-def start_perf(pid, path):
-    return subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "499", "-g", "-p", str(pid), "-o", path],
+def start_perf(pid, path, seconds):
+    # DWARF unwinding: RelWithDebInfo keeps no frame pointers, so -g alone loses the callers.
+    return subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "199", "--call-graph", "dwarf,32768",
+                             "-p", str(pid), "-o", path, "--", "sleep", str(seconds)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _perf_report(data, out, *args):
+    r = subprocess.run(["perf", "report", "-i", data, "--stdio", *args], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    with open(out, "w") as f:
+        for line in r.stdout.splitlines():
+            line = " ".join(line.split())  # perf pads symbol columns to thousands of characters
+            if line and not line.startswith("#"):
+                f.write(line[:300] + "\n")
+
+
 def finish_perf(proc, data, report):
-    proc.send_signal(2)  # SIGINT: perf writes its file and exits
-    proc.wait(timeout=120)
-    with open(report, "w") as f:
-        subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--percent-limit", "0.7",
-                        "--sort", "dso,symbol", "-g", "none"], stdout=f, stderr=subprocess.DEVNULL)
-    with open(report + ".children", "w") as f:
-        subprocess.run(["perf", "report", "-i", data, "--stdio", "--children", "--percent-limit", "3",
-                        "--sort", "symbol", "-g", "none"], stdout=f, stderr=subprocess.DEVNULL)
-    log(f"perf profile: {report} (self) and {report}.children (inclusive)")
+    proc.wait(timeout=600)
+    _perf_report(data, report, "--no-children", "--percent-limit", "0.7", "--sort", "dso,symbol", "-g", "none")
+    _perf_report(data, report + ".children", "--children", "--percent-limit", "2", "--sort", "symbol", "-g", "none")
+    _perf_report(data, report + ".callers", "--no-children", "--percent-limit", "2", "--sort", "symbol",
+                 "-g", "caller,0.5,callee,function,percent", "--max-stack", "24")
+    log(f"perf profile: {report} (self), {report}.children (inclusive), {report}.callers (call chains)")
 
 
 # ---------------------------------------------------------------- the active phase
@@ -206,7 +218,7 @@ def active_phase(a, bins, work, seed, fields):
     n = a.active
     log(f"== active phase: {n} tenants x {a.records} orders (+{a.records // 2} invoices), interval {a.active_interval}")
     emu = world.emulator(bins, work, n, a.records, seed, a.search_lag_ms,
-                         ["--x3-api", a.x3_api, "--jira-flavour", a.jira_flavour])
+                         ["--x3-api", a.x3_api, "--jira-flavour", a.jira_flavour, "--jira-auth", a.jira_auth])
     node = None
     try:
         world.patch_config(emu.config_path, work.file("data-active"), interval=a.active_interval, jitter=a.jitter)
@@ -223,11 +235,11 @@ def active_phase(a, bins, work, seed, fields):
         pid = node.proc.pid
         rss = rss_sampler(pid)
         rss.start()
-        perf = start_perf(pid, work.file("perf-active.data")) if a.perf else None
-        cpu0, t0 = node.cpu_seconds(), time.monotonic()
+        perf = start_perf(pid, work.file("perf-active.data"), a.perf_seconds) if a.perf else None
+        cpu0, t0, ecpu0 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
         wait_until(f"{expected} creates", lambda: requests_by_system(emu.counters())["creates"] - c0["creates"] >= expected,
                    timeout=3600)
-        cpu1, t1 = node.cpu_seconds(), time.monotonic()
+        cpu1, t1, ecpu1 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
         c1 = requests_by_system(emu.counters())
         rss_after_sync = node.rss_kib()
         initial = delta(c1, c0)
@@ -237,15 +249,19 @@ def active_phase(a, bins, work, seed, fields):
             "records_per_cpu_second": expected / max(cpu1 - cpu0, 1e-9),
             "jira_requests_per_record": initial["jira"] / expected, "x3_requests_per_record": initial["x3"] / expected,
             "http_429": initial["429"], "rss_kib": rss_after_sync,
+            "emulator_cpu_us_per_record": (ecpu1 - ecpu0) * 1e6 / expected,
+            "connector_cores": (cpu1 - cpu0) / (t1 - t0), "emulator_cores": (ecpu1 - ecpu0) / (t1 - t0),
+            "loadavg_after": os.getloadavg()[0],
         }
         log(f"initial sync: {expected} records in {sync['seconds']:.1f} s = {sync['records_per_s']:.0f} records/s; "
             f"connector CPU {sync['cpu_us_per_record']:.0f} µs/record; Jira {sync['jira_requests_per_record']:.2f} "
             f"and X3 {sync['x3_requests_per_record']:.2f} requests/record; 429s {initial['429']}; "
-            f"RSS {rss_after_sync / 1024:.0f} MiB")
+            f"RSS {rss_after_sync / 1024:.0f} MiB; busy cores: connector {sync['connector_cores']:.2f}, emulator "
+            f"{sync['emulator_cores']:.2f} ({sync['emulator_cpu_us_per_record']:.0f} µs/record); load {os.getloadavg()[0]:.1f}")
 
         # Steady phase: stamped changes at a fixed rate while every tenant keeps polling.
         sampler = stamped_changes(emu, inventories, a.change_rate, a.steady_seconds, seed + 3)
-        cpu2, t2 = node.cpu_seconds(), time.monotonic()
+        cpu2, t2, ecpu2 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
         c2 = requests_by_system(emu.counters())
         sampler.start()
         sampler.join()
@@ -255,7 +271,7 @@ def active_phase(a, bins, work, seed, fields):
                        timeout=120)
         except world.deadline_passed as e:
             log(str(e))
-        cpu3, t3 = node.cpu_seconds(), time.monotonic()
+        cpu3, t3, ecpu3 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
         c3 = requests_by_system(emu.counters())
         if perf:
             finish_perf(perf, work.file("perf-active.data"), work.file("perf-active.txt"))
@@ -270,6 +286,7 @@ def active_phase(a, bins, work, seed, fields):
             "x3_requests_per_record": steady_counts["x3"] / synced, "http_429": steady_counts["429"],
             "latency_p50_s": percentile(lat, 50), "latency_p99_s": percentile(lat, 99),
             "latency_max_s": max(lat) if lat else float("nan"), "latency_samples": len(lat), "unseen": unseen,
+            "connector_cores": (cpu3 - cpu2) / (t3 - t2), "emulator_cores": (ecpu3 - ecpu2) / (t3 - t2),
         }
         metrics = node.metrics_text()
         result = {
@@ -312,13 +329,17 @@ def idle_phase(a, bins, work, seed, n):
         node.start()
         node.wait_ready(timeout=600)
         ready_rss = node.rss_kib()
+        t_ready = time.monotonic()
         # Every tenant has polled once when X3 has served at least one read per tenant and entity.
         wait_until(f"first poll of {n} tenants",
                    lambda: requests_by_system(emu.counters())["x3"] - c0["x3"] >= 2 * n, timeout=1800, poll=1.0)
         c1 = requests_by_system(emu.counters())
-        cpu1, t1 = node.cpu_seconds(), time.monotonic()
+        cpu1, t1, ecpu1 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
+        perf = None
+        if a.perf:
+            perf = start_perf(node.proc.pid, sub.file("perf-idle.data"), min(a.perf_seconds, int(a.idle_window)))
         time.sleep(a.idle_window)  # the measurement window itself
-        cpu2, t2 = node.cpu_seconds(), time.monotonic()
+        cpu2, t2, ecpu2 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
         c2 = requests_by_system(emu.counters())
         rss = node.rss_kib()
         with open(f"/proc/{node.proc.pid}/status") as f:
@@ -334,12 +355,16 @@ def idle_phase(a, bins, work, seed, n):
             "cpu_us_per_poll": (cpu2 - cpu1) * 1e6 / polls if polls else float("nan"),
             "http_429": w["429"], "threads": threads, "fds": fds,
             "tenants_up": world.metric_sum(metrics, "mlc_tenants", state="active"),
+            "emulator_cpu_percent": (ecpu2 - ecpu1) / (t2 - t1) * 100,
+            "first_poll_seconds": t1 - t_ready, "loadavg": os.getloadavg()[0],
         }
         log(f"idle {n}: RSS {rss / 1024:.1f} MiB = {result['rss_kib_per_tenant']:.1f} KiB/tenant; CPU "
             f"{result['cpu_percent']:.1f}% of a core over {result['window_s']:.0f} s "
             f"({result['cpu_us_per_poll']:.0f} µs per entity poll); {w['x3']} X3 and {w['jira']} Jira requests; "
             f"429s {w['429']}; {fds} fds, {threads} threads; active tenants {result['tenants_up']:.0f}")
         node.stop(timeout=120)
+        if perf:
+            finish_perf(perf, sub.file("perf-idle.data"), sub.file("perf-idle.txt"))
         return result
     finally:
         if node:

@@ -32,7 +32,7 @@ def parse():
     p.add_argument("--early-share", type=float, default=0.35,
                    help="share of kills within the first second of a run (start-up, recovery, first creates)")
     p.add_argument("--interval", default="2s", help="tenant poll interval")
-    p.add_argument("--converge-timeout", type=float, default=1800.0, help="seconds the last run gets to converge")
+    p.add_argument("--converge-timeout", type=float, default=3600.0, help="seconds the last run gets to converge")
     p.add_argument("--refresh-grace-ms", type=int, default=600_000,
                    help="how long a rotated Jira refresh token stays usable (Atlassian documents a 10-minute "
                         "leeway; 0 makes a kill between rotation and storing the new token lock the tenant out)")

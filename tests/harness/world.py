@@ -190,6 +190,9 @@ class emulator:
     def faults(self, patch):
         return self.post("/_emulator/faults", patch)
 
+    def cpu_seconds(self):
+        return proc_cpu_seconds(self.proc.pid)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -384,22 +387,23 @@ def converge(bins, emu, tenants, timeout, quiet=5.0, recheck=60.0):
     0) or `timeout` seconds pass; returns (verdict, seconds).
 
     Fetching the state of thousands of issues keeps the emulator busy, so it is not polled
-    blindly: a comparison runs once Jira has seen no write for `quiet` seconds (the cheap
-    request counters say so), and again after each later quiet spell or every `recheck`
-    seconds. Tenants that agree are not fetched again until a final pass over all of them
+    blindly: a comparison runs only once Jira has seen no write for `quiet` seconds (the
+    cheap request counters say so): again after each later quiet spell, every `recheck`
+    seconds while all stays quiet, and at the deadline. Tenants that agree are not fetched again until a final pass over all of them
     confirms the verdict."""
     started = time.monotonic()
     end = started + timeout
     pending = list(tenants)
     writes, changed_at = None, started
-    checked_writes, checked_at = None, 0.0
+    checked_writes, checked_at = None, started
     last_report = started
     while True:
         now = time.monotonic()
         w = jira_writes(emu.counters())
         if w != writes:
             writes, changed_at = w, now
-        due = (now - changed_at >= quiet and w != checked_writes) or now - checked_at >= recheck or now > end
+        is_quiet = now - changed_at >= quiet
+        due = (is_quiet and (w != checked_writes or now - checked_at >= recheck)) or now > end
         if due:
             checked_writes, checked_at = w, now
             pending = [t for t in pending if not _converged(compare(bins, emu.state_bytes(t)))]
