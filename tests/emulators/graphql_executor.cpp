@@ -74,9 +74,9 @@ class executor {
     coerce_variables(*op);
     if (!errors_.empty()) return errors_only();
     std::vector<selection_set const*> sets{&op->selections};
-    out.body.reserve(16 * 1024);
+    out.body.reserve(32 * 1024);
     out.body += "{\"data\":";
-    exec_object(root_type_, root_, sets, out.body);
+    exec_object(root_type_, root_, collected(sets, &root_type_), out.body);
     if (!errors_.empty()) {
       out.body += ",\"errors\":";
       append_json(out.body, errors_);
@@ -192,13 +192,15 @@ class executor {
     return true;
   }
 
+  struct merged_field;
+  using field_list = std::vector<std::pair<std::string, merged_field>>;
   struct merged_field {
     selection const* first = nullptr;
     std::vector<selection_set const*> subsets;
     field_def const* def = nullptr;  // resolved on the object type, when there is one
     std::string prefix;              // "\"key\":" ready to append
+    mutable field_list const* children = nullptr;  // collected(subsets), once looked up
   };
-  using field_list = std::vector<std::pair<std::string, merged_field>>;
 
   void collect(std::vector<selection_set const*> const& sets, field_list& out) const {
     for (auto const* set : sets)
@@ -217,7 +219,7 @@ class executor {
         auto key = sel.response_key();
         auto it = std::find_if(out.begin(), out.end(), [&](auto const& p) { return p.first == key; });
         if (it == out.end()) {
-          out.emplace_back(key, merged_field{&sel, {}, nullptr, {}});
+          out.emplace_back(key, merged_field{&sel, {}, nullptr, {}, nullptr});
           it = std::prev(out.end());
         }
         if (!sel.selections.empty()) it->second.subsets.push_back(&sel.selections);
@@ -240,6 +242,13 @@ class executor {
       }
     }
     return collected_.emplace(sets, std::move(fields)).first->second;
+  }
+
+  // A field's sub-selection, collected; field lists live in collected_'s nodes, so the
+  // pointer cached on the field stays valid for the whole request.
+  field_list const& children(merged_field const& mf, object_type const* type = nullptr) {
+    if (!mf.children) mf.children = &collected(mf.subsets, type);
+    return *mf.children;
   }
 
   // The response path of the field being executed; turned into JSON only for errors.
@@ -268,9 +277,7 @@ class executor {
     out += mf.prefix;
   }
 
-  void exec_object(object_type const& type, void const* obj, std::vector<selection_set const*> const& sets,
-                   std::string& out) {
-    auto const& fields = collected(sets, &type);
+  void exec_object(object_type const& type, void const* obj, field_list const& fields, std::string& out) {
     out += '{';
     bool first = true;
     for (auto const& [k, mf] : fields) {
@@ -281,7 +288,7 @@ class executor {
       }
       auto const& f = *mf.def;
       switch (f.k) {
-        case field_def::kind::scalar: append_json(out, f.read_scalar(obj, root_)); break;
+        case field_def::kind::scalar: append_scalar(out, f.read_scalar(obj, root_)); break;
         case field_def::kind::object: {
           void const* child = f.read_object(obj, root_);
           if (!child) {
@@ -289,13 +296,13 @@ class executor {
             break;
           }
           path_.push_back(path_item{k});
-          exec_object(*f.type, child, mf.subsets, out);
+          exec_object(*f.type, child, children(mf, f.type), out);
           path_.pop_back();
           break;
         }
         case field_def::kind::collection:
           path_.push_back(path_item{k});
-          exec_collection(f, obj, mf.subsets, out);
+          exec_collection(f, obj, children(mf), out);
           path_.pop_back();
           break;
       }
@@ -303,9 +310,7 @@ class executor {
     out += '}';
   }
 
-  void exec_collection(field_def const& f, void const* obj, std::vector<selection_set const*> const& sets,
-                       std::string& out) {
-    auto const& fields = collected(sets);
+  void exec_collection(field_def const& f, void const* obj, field_list const& fields, std::string& out) {
     out += '{';
     bool first = true;
     for (auto const& [k, mf] : fields) {
@@ -319,7 +324,7 @@ class executor {
       std::size_t mark = out.size();
       try {
         if (obj == root_) collections_read_.push_back(f.type->name);
-        exec_query(*f.type, f.read_items(obj, root_), sel, mf.subsets, out);
+        exec_query(*f.type, f.read_items(obj, root_), sel, children(mf), out);
       } catch (field_error const& e) {
         out.resize(mark);
         out += "null";
@@ -336,47 +341,85 @@ class executor {
     return nullptr;
   }
 
-  void exec_query(object_type const& type, std::vector<void const*> items, selection const& sel,
-                  std::vector<selection_set const*> const& sets, std::string& out) {
-    json::value filter_text = arg(sel, "filter");
-    json::value order_text = arg(sel, "orderBy");
-    json::value first = arg(sel, "first");
-    json::value last = arg(sel, "last");
-    json::value after = arg(sel, "after");
-    json::value before = arg(sel, "before");
+  // A query field's arguments, evaluated once per request: a child collection (an order's
+  // lines) runs the same selection for every parent. Errors are not cached, so each use
+  // reports them as before.
+  struct query_args {
+    json::value filter_text, order_text, first, last, after, before;
+    std::optional<json::value> filter;            // parsed, once needed
+    std::optional<std::vector<sort_key>> keys;  // once needed
+  };
 
-    if (filter_text.is_string() && !trim(filter_text.get_string()).empty()) {
+  query_args& args_of(selection const& sel) {
+    auto it = query_args_.find(&sel);
+    if (it != query_args_.end()) return it->second;
+    query_args a;
+    a.filter_text = arg(sel, "filter");
+    a.order_text = arg(sel, "orderBy");
+    a.first = arg(sel, "first");
+    a.last = arg(sel, "last");
+    a.after = arg(sel, "after");
+    a.before = arg(sel, "before");
+    return query_args_.emplace(&sel, std::move(a)).first->second;
+  }
+
+  json::object const* filter_of(query_args& a) {
+    if (!a.filter_text.is_string() || trim(a.filter_text.get_string()).empty()) return nullptr;
+    if (!a.filter) {
       json::value f;
       try {
-        f = parse_loose_json(filter_text.get_string());
+        f = parse_loose_json(a.filter_text.get_string());
       } catch (loose_json_error const& e) {
         throw field_error(std::string("Invalid filter: ") + e.what());
       }
       if (!f.is_object()) throw field_error("Invalid filter: expected an object like {code: 'X'}");
+      a.filter = std::move(f);
+    }
+    return &a.filter->get_object();
+  }
+
+  struct row {
+    key_part const* key;
+    void const* item;
+  };
+
+  void exec_query(object_type const& type, std::vector<void const*> items, selection const& sel,
+                  field_list const& fields, std::string& out) {
+    query_args& a = args_of(sel);
+    if (auto const* filter = filter_of(a)) {
       std::vector<void const*> kept;
       for (auto const* it : items)
-        if (matches(type, it, root_, f.get_object())) kept.push_back(it);
+        if (matches(type, it, root_, *filter)) kept.push_back(it);
       items = std::move(kept);
     }
-    auto keys = sort_keys(type, order_text);
-    std::vector<std::pair<json::array, void const*>> rows;
+    if (!a.keys) a.keys = sort_keys(type, a.order_text);
+    auto const& keys = *a.keys;
+    std::size_t const nk = keys.size();
+    std::vector<key_part> parts(items.size() * nk);
+    std::vector<row> rows;
     rows.reserve(items.size());
-    for (auto const* it : items) rows.emplace_back(key_of(keys, it, root_), it);
-    auto less = [&](json::array const& a, json::array const& b) { return compare_keys(keys, a, b) < 0; };
-    std::sort(rows.begin(), rows.end(), [&](auto const& a, auto const& b) { return less(a.first, b.first); });
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      key_of(keys, items[i], root_, &parts[i * nk]);
+      rows.push_back(row{&parts[i * nk], items[i]});
+    }
+    auto less = [&](key_part const* x, key_part const* y) { return compare_keys(keys, x, y) < 0; };
+    std::sort(rows.begin(), rows.end(), [&](row const& x, row const& y) { return less(x.key, y.key); });
     std::size_t total = rows.size();
 
     std::size_t begin = 0, end = rows.size();
-    if (after.is_string()) {
-      auto k = decode_cursor(after.get_string(), keys.size());
-      begin = std::size_t(std::upper_bound(rows.begin(), rows.end(), k,
-                                           [&](json::array const& key, auto const& row) { return less(key, row.first); }) -
+    std::vector<key_part> probe(nk);
+    if (a.after.is_string()) {
+      auto k = decode_cursor(a.after.get_string(), nk);
+      key_of_json(keys, k, probe.data());
+      begin = std::size_t(std::upper_bound(rows.begin(), rows.end(), probe.data(),
+                                           [&](key_part const* key, row const& r) { return less(key, r.key); }) -
                           rows.begin());
     }
-    if (before.is_string()) {
-      auto k = decode_cursor(before.get_string(), keys.size());
-      end = std::size_t(std::lower_bound(rows.begin(), rows.end(), k,
-                                         [&](auto const& row, json::array const& key) { return less(row.first, key); }) -
+    if (a.before.is_string()) {
+      auto k = decode_cursor(a.before.get_string(), nk);
+      key_of_json(keys, k, probe.data());
+      end = std::size_t(std::lower_bound(rows.begin(), rows.end(), probe.data(),
+                                         [&](row const& r, key_part const* key) { return less(r.key, key); }) -
                         rows.begin());
       end = std::max(end, begin);
     }
@@ -388,8 +431,8 @@ class executor {
                           std::to_string(lim_.max_page_size));
       return std::size_t(v.get_int64());
     };
-    auto n_first = page_size(first, "first");
-    auto n_last = page_size(last, "last");
+    auto n_first = page_size(a.first, "first");
+    auto n_last = page_size(a.last, "last");
     if (!n_first && !n_last) n_first = std::size_t(lim_.default_page_size);
     if (n_first && end - begin > *n_first) {
       end = begin + *n_first;
@@ -400,7 +443,11 @@ class executor {
       has_previous = true;
     }
 
-    auto const& fields = collected(sets);
+    auto cursor = [&](std::size_t i) {
+      scratch_.clear();
+      append_key_json(scratch_, keys, rows[i].item, root_);
+      append_json_string(out, base64_encode(scratch_));
+    };
     out += '{';
     bool first_key = true;
     for (auto const& [k, mf] : fields) {
@@ -409,9 +456,9 @@ class executor {
       if (name == "__typename") {
         append_json_string(out, type.name + "Connection");
       } else if (name == "totalCount") {
-        out += std::to_string(total);
+        append_json_number(out, std::int64_t(total));
       } else if (name == "pageInfo") {
-        auto const& pf = collected(mf.subsets);
+        auto const& pf = children(mf);
         out += '{';
         bool pfirst = true;
         for (auto const& [pk, pmf] : pf) {
@@ -420,12 +467,12 @@ class executor {
           if (pn == "__typename") out += "\"PageInfo\"";
           else if (pn == "hasNextPage") out += has_next ? "true" : "false";
           else if (pn == "hasPreviousPage") out += has_previous ? "true" : "false";
-          else if (pn == "endCursor") end > begin ? append_json_string(out, encode_cursor(rows[end - 1].first)) : void(out += "null");
-          else if (pn == "startCursor") end > begin ? append_json_string(out, encode_cursor(rows[begin].first)) : void(out += "null");
+          else if (pn == "endCursor") end > begin ? cursor(end - 1) : void(out += "null");
+          else if (pn == "startCursor") end > begin ? cursor(begin) : void(out += "null");
         }
         out += '}';
       } else if (name == "edges") {
-        auto const& ef = collected(mf.subsets);
+        auto const& ef = children(mf);
         out += '[';
         path_.push_back(path_item{k});
         for (std::size_t i = begin; i < end; ++i) {
@@ -437,10 +484,10 @@ class executor {
             auto const& en = emf.first->name;
             key(out, efirst, emf);
             if (en == "__typename") append_json_string(out, type.name + "Edge");
-            else if (en == "cursor") append_json_string(out, encode_cursor(rows[i].first));
+            else if (en == "cursor") cursor(i);
             else if (en == "node") {
               path_.push_back(path_item{ek});
-              exec_object(type, rows[i].second, emf.subsets, out);
+              exec_object(type, rows[i].item, children(emf, &type), out);
               path_.pop_back();
             }
           }
@@ -454,15 +501,13 @@ class executor {
     out += '}';
   }
 
-  static std::string encode_cursor(json::array const& key) { return base64_encode(to_json_text(key)); }
-
   static json::array decode_cursor(std::string_view text, std::size_t size) {
     auto raw = base64_decode(text);
     std::string err;
     json::value v = raw ? parse_json(*raw, err) : json::value(nullptr);
     if (!raw || !err.empty() || !v.is_array() || v.get_array().size() != size)
       throw field_error("Invalid cursor: '" + std::string(text) + "'");
-    return v.get_array();
+    return std::move(v.get_array());
   }
 
   object_type const& root_type_;
@@ -475,6 +520,8 @@ class executor {
   std::vector<std::string> collections_read_;
   std::map<std::vector<selection_set const*>, field_list> collected_;
   std::vector<path_item> path_;
+  std::unordered_map<selection const*, query_args> query_args_;
+  std::string scratch_;
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tests/emulators/graphql_values.hpp"
 
+#include <charconv>
+
 #include "tests/emulators/json_text.hpp"
 #include "tests/emulators/loose_json.hpp"
 #include "tests/emulators/time_text.hpp"
@@ -63,22 +65,41 @@ bool is_operator(std::string_view k) {
          k == "_nin";
 }
 
-bool eval_op(std::string_view op, scalar_type t, json::value const& stored, json::value const& operand,
+// compare_scalar(t, to_json(stored), operand) without building the JSON value for the
+// common cases (text fields, stamps against canonical stamps).
+int compare_stored(scalar_type t, scalar_value const& stored, json::value const& operand, std::string const& field) {
+  using vk = scalar_value::kind;
+  if (operand.is_string()) {
+    std::string_view b = operand.get_string();
+    bool text_type = t != scalar_type::datetime && t != scalar_type::date && t != scalar_type::integer &&
+                     t != scalar_type::decimal && t != scalar_type::boolean;
+    if (stored.k == vk::text && text_type) return three_way(stored.text, b);
+    if (stored.k == vk::stamp && t == scalar_type::datetime && canonical_stamp(b)) {
+      char buf[k_stamp_chars];
+      write_stamp(buf, sys_ms{std::chrono::milliseconds{stored.number}});
+      return three_way(std::string_view(buf, sizeof buf), b);
+    }
+  }
+  return compare_scalar(t, to_json(stored), operand, field);
+}
+
+bool eval_op(std::string_view op, scalar_type t, scalar_value const& stored, json::value const& operand,
              std::string const& field) {
+  bool stored_null = stored.k == scalar_value::kind::null;
   if (op == "_in" || op == "_nin") {
     if (!operand.is_array()) throw query_error("Invalid filter: " + std::string(op) + " on '" + field + "' needs a list");
     bool found = false;
     for (auto const& o : operand.get_array())
-      if (compare_scalar(t, stored, o, field) == 0 && !(stored.is_null() != o.is_null())) found = true;
+      if (compare_stored(t, stored, o, field) == 0 && !(stored_null != o.is_null())) found = true;
     return op == "_in" ? found : !found;
   }
-  if (stored.is_null() || operand.is_null()) {
-    bool both = stored.is_null() && operand.is_null();
+  if (stored_null || operand.is_null()) {
+    bool both = stored_null && operand.is_null();
     if (op == "_eq") return both;
     if (op == "_ne") return !both;
     return false;
   }
-  int c = compare_scalar(t, stored, operand, field);
+  int c = compare_stored(t, stored, operand, field);
   if (op == "_eq") return c == 0;
   if (op == "_ne") return c != 0;
   if (op == "_gt") return c > 0;
@@ -86,6 +107,8 @@ bool eval_op(std::string_view op, scalar_type t, json::value const& stored, json
   if (op == "_lt") return c < 0;
   return c <= 0;  // _lte
 }
+
+double to_decimal(std::int64_t hundredths) { return double(hundredths) / 100.0; }  // x3_model's to_number
 
 }  // namespace
 
@@ -155,30 +178,152 @@ std::vector<sort_key> sort_keys(object_type const& type, json::value const& orde
   return keys;
 }
 
-json::array key_of(std::vector<sort_key> const& keys, void const* item, void const* root) {
-  json::array out;
-  out.reserve(keys.size());
-  for (auto const& k : keys) {
-    void const* cur = item;
-    for (std::size_t i = 0; i + 1 < k.path.size() && cur; ++i) cur = k.path[i]->read_object(cur, root);
-    out.push_back(cur ? k.path.back()->read_scalar(cur, root) : json::value(nullptr));
-  }
-  return out;
+char* key_part::own_text(std::size_t n) {
+  k = kind::text;
+  own_ = true;
+  len_ = std::uint8_t(n);
+  return buf_;
 }
 
-int compare_keys(std::vector<sort_key> const& keys, json::array const& a, json::array const& b) {
+namespace {
+
+void read_key(sort_key const& k, void const* item, void const* root, scalar_value& out) {
+  void const* cur = item;
+  for (std::size_t i = 0; i + 1 < k.path.size() && cur; ++i) cur = k.path[i]->read_object(cur, root);
+  out = cur ? k.path.back()->read_scalar(cur, root) : scalar_value{};
+}
+
+bool numeric(scalar_type t) { return t == scalar_type::decimal || t == scalar_type::integer; }
+
+// As compare_keys compared the JSON values to_json() gives: number_of() for numeric
+// fields, the boolean for Boolean ones, the string (or "") for the rest.
+void to_part(scalar_type t, scalar_value const& v, key_part& p) {
+  using vk = scalar_value::kind;
+  p = key_part{};
+  if (v.k == vk::null) return;
+  if (numeric(t)) {
+    p.k = key_part::kind::number;
+    switch (v.k) {
+      case vk::integer:
+      case vk::integer_text: p.number = double(v.number); break;
+      case vk::hundredths: p.number = to_decimal(v.number); break;
+      default: p.number = number_of(to_json(v)).value_or(0); break;
+    }
+    return;
+  }
+  if (t == scalar_type::boolean) {
+    p.k = key_part::kind::boolean;
+    p.flag = v.k == vk::boolean && v.number != 0;
+    return;
+  }
+  switch (v.k) {
+    case vk::text: p.set_text(v.text); break;
+    case vk::integer_text: {
+      char* b = p.own_text(24);
+      auto r = std::to_chars(b, b + 24, v.number);
+      p.own_text(std::size_t(r.ptr - b));
+      break;
+    }
+    case vk::date: write_date(p.own_text(k_date_chars), v.number); break;
+    case vk::stamp: write_stamp(p.own_text(k_stamp_chars), sys_ms{std::chrono::milliseconds{v.number}}); break;
+    default: p.set_text({}); break;  // a JSON number or boolean: compared as ""
+  }
+}
+
+}  // namespace
+
+json::value to_json(scalar_value const& v) {
+  using vk = scalar_value::kind;
+  switch (v.k) {
+    case vk::null: return nullptr;
+    case vk::text: return json::value(json::string_view(v.text.data(), v.text.size()));
+    case vk::integer: return json::value(v.number);
+    case vk::integer_text: return json::value(std::to_string(v.number));
+    case vk::hundredths: return json::value(to_decimal(v.number));
+    case vk::boolean: return json::value(v.number != 0);
+    case vk::date: return json::value(format_date(v.number));
+    case vk::stamp: return json::value(format_stamp(sys_ms{std::chrono::milliseconds{v.number}}));
+  }
+  return nullptr;
+}
+
+void append_scalar(std::string& out, scalar_value const& v) {
+  using vk = scalar_value::kind;
+  switch (v.k) {
+    case vk::null: out += "null"; return;
+    case vk::text: append_json_string(out, v.text); return;
+    case vk::integer: append_json_number(out, v.number); return;
+    case vk::integer_text:
+      out += '"';
+      append_json_number(out, v.number);
+      out += '"';
+      return;
+    case vk::hundredths: append_json_hundredths(out, v.number); return;
+    case vk::boolean: out += v.number != 0 ? "true" : "false"; return;
+    case vk::date: {
+      char buf[k_date_chars + 2];
+      buf[0] = buf[sizeof buf - 1] = '"';
+      write_date(buf + 1, v.number);
+      out.append(buf, sizeof buf);
+      return;
+    }
+    case vk::stamp: {
+      char buf[k_stamp_chars + 2];
+      buf[0] = buf[sizeof buf - 1] = '"';
+      write_stamp(buf + 1, sys_ms{std::chrono::milliseconds{v.number}});
+      out.append(buf, sizeof buf);
+      return;
+    }
+  }
+}
+
+void key_of(std::vector<sort_key> const& keys, void const* item, void const* root, key_part* out) {
+  scalar_value v;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    auto const& f = *keys[i].path.back();
+    read_key(keys[i], item, root, v);
+    to_part(keys[i].path.back()->scalar, v, out[i]);
+  }
+}
+
+void append_key_json(std::string& out, std::vector<sort_key> const& keys, void const* item, void const* root) {
+  out += '[';
+  scalar_value v;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i) out += ',';
+    read_key(keys[i], item, root, v);
+    append_scalar(out, v);
+  }
+  out += ']';
+}
+
+void key_of_json(std::vector<sort_key> const& keys, json::array const& values, key_part* out) {
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto const& v = values[i];
+    auto t = keys[i].path.back()->scalar;
+    key_part& p = out[i];
+    p = key_part{};
+    if (v.is_null()) continue;
+    if (numeric(t)) {
+      p.k = key_part::kind::number;
+      p.number = number_of(v).value_or(0);
+    } else if (t == scalar_type::boolean) {
+      p.k = key_part::kind::boolean;
+      p.flag = v.is_bool() && v.get_bool();
+    } else {
+      p.set_text(v.is_string() ? std::string_view(v.get_string()) : std::string_view{});
+    }
+  }
+}
+
+int compare_keys(std::vector<sort_key> const& keys, key_part const* a, key_part const* b) {
+  using pk = key_part::kind;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
     int c;
-    if (a[i].is_null() || b[i].is_null())
-      c = three_way(!a[i].is_null(), !b[i].is_null());
-    else if (f.scalar == scalar_type::decimal || f.scalar == scalar_type::integer)
-      c = three_way(number_of(a[i]).value_or(0), number_of(b[i]).value_or(0));
-    else if (f.scalar == scalar_type::boolean)
-      c = three_way(a[i].is_bool() && a[i].get_bool(), b[i].is_bool() && b[i].get_bool());
-    else
-      c = three_way(a[i].is_string() ? std::string_view(a[i].get_string()) : std::string_view{},
-                    b[i].is_string() ? std::string_view(b[i].get_string()) : std::string_view{});
+    bool an = a[i].k == pk::null, bn = b[i].k == pk::null;
+    if (an || bn) c = three_way(!an, !bn);
+    else if (a[i].k == pk::number) c = three_way(a[i].number, b[i].number);
+    else if (a[i].k == pk::boolean) c = three_way(a[i].flag, b[i].flag);
+    else c = three_way(a[i].text(), b[i].text());
     if (c != 0) return keys[i].descending ? -c : c;
   }
   return 0;
@@ -221,7 +366,7 @@ bool matches(object_type const& type, void const* item, void const* root, json::
       if (!child || !matches(*f.type, child, root, v.get_object())) return false;
       continue;
     }
-    json::value stored = f.read_scalar(item, root);
+    scalar_value stored = f.read_scalar(item, root);
     if (v.is_object()) {
       for (auto const& op : v.get_object()) {
         if (!is_operator(op.key()))

@@ -39,25 +39,32 @@ void write_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+template <class Int>
+void write_integer(std::string& out, Int v) {
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, res.ptr);
+}
+
+void write_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  // Shortest round-trip text in fixed notation: 1234.5 -> "1234.5", 1e-7 stays readable.
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+  if (res.ec != std::errc{}) res = std::to_chars(buf, buf + sizeof buf, d);
+  out.append(buf, res.ptr);
+}
+
 void write(std::string& out, json::value const& v) {
   switch (v.kind()) {
     case json::kind::null: out += "null"; return;
     case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
-    case json::kind::int64: out += std::to_string(v.get_int64()); return;
-    case json::kind::uint64: out += std::to_string(v.get_uint64()); return;
-    case json::kind::double_: {
-      double d = v.get_double();
-      if (!std::isfinite(d)) {
-        out += "null";
-        return;
-      }
-      char buf[64];
-      // Shortest round-trip text in fixed notation: 1234.5 -> "1234.5", 1e-7 stays readable.
-      auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-      if (res.ec != std::errc{}) res = std::to_chars(buf, buf + sizeof buf, d);
-      out.append(buf, res.ptr);
-      return;
-    }
+    case json::kind::int64: write_integer(out, v.get_int64()); return;
+    case json::kind::uint64: write_integer(out, v.get_uint64()); return;
+    case json::kind::double_: write_double(out, v.get_double()); return;
     case json::kind::string: write_string(out, v.get_string()); return;
     case json::kind::array: {
       out += '[';
@@ -90,6 +97,31 @@ void write(std::string& out, json::value const& v) {
 
 void append_json(std::string& out, json::value const& v) { write(out, v); }
 void append_json_string(std::string& out, std::string_view s) { write_string(out, s); }
+void append_json_number(std::string& out, double v) { write_double(out, v); }
+void append_json_number(std::string& out, std::int64_t v) { write_integer(out, v); }
+
+void append_json_hundredths(std::string& out, std::int64_t v) {
+  // Below 10^14 every such quotient's shortest round-trip text is its exact decimal with
+  // trailing zeros dropped (checked against std::to_chars over +-2e6 and 2e7 random values).
+  constexpr std::int64_t k_exact = 100'000'000'000'000;
+  if (v <= -k_exact || v >= k_exact) return write_double(out, double(v) / 100.0);
+  char buf[24];
+  char* p = buf + sizeof buf;
+  std::uint64_t a = v < 0 ? 0 - std::uint64_t(v) : std::uint64_t(v);
+  unsigned frac = unsigned(a % 100);
+  std::uint64_t whole = a / 100;
+  if (frac != 0) {
+    if (frac % 10 != 0) *--p = char('0' + frac % 10);
+    *--p = char('0' + frac / 10);
+    *--p = '.';
+  }
+  do {
+    *--p = char('0' + whole % 10);
+    whole /= 10;
+  } while (whole != 0);
+  if (v < 0) *--p = '-';
+  out.append(p, buf + sizeof buf);
+}
 
 std::string to_json_text(json::value const& v) {
   std::string out;

@@ -14,6 +14,12 @@ std::string to_json_text(boost::json::value const& v);
 // Appends to `out` (streaming writers build large bodies without a json::value tree).
 void append_json(std::string& out, boost::json::value const& v);
 void append_json_string(std::string& out, std::string_view s);
+// Numbers exactly as append_json prints a json::value holding them.
+void append_json_number(std::string& out, double v);
+void append_json_number(std::string& out, std::int64_t v);
+// v / 100 exactly as append_json_number(out, double(v) / 100.0) prints it ("12.5", "-0.05",
+// "3"), without the floating-point formatting on the common range.
+void append_json_hundredths(std::string& out, std::int64_t v);
 
 // Streams JSON text without building a json::value tree (large list pages).
 class json_writer {
@@ -44,11 +50,20 @@ class json_writer {
   }
   json_writer& value(std::int64_t v) {
     comma();
-    out_ += std::to_string(v);
+    append_json_number(out_, v);
     return *this;
   }
   json_writer& value(int v) { return value(std::int64_t{v}); }
-  json_writer& value(double v) { return value(boost::json::value(v)); }
+  json_writer& value(double v) {
+    comma();
+    append_json_number(out_, v);
+    return *this;
+  }
+  json_writer& hundredths(std::int64_t v) {
+    comma();
+    append_json_hundredths(out_, v);
+    return *this;
+  }
   json_writer& null() {
     comma();
     out_ += "null";

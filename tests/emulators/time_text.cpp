@@ -77,15 +77,25 @@ void put(char* at, int value, int width) {
 }
 }  // namespace
 
-std::string format_stamp(sys_ms t) {
+void write_stamp(char* out, sys_ms t) {
   auto p = split_time(t);
-  std::string out = "0000-00-00T00:00:00Z";
-  put(&out[0], p.y, 4);
-  put(&out[5], int(p.mo), 2);
-  put(&out[8], int(p.d), 2);
-  put(&out[11], p.h, 2);
-  put(&out[14], p.mi, 2);
-  put(&out[17], p.s, 2);
+  put(out, p.y, 4);
+  out[4] = '-';
+  put(out + 5, int(p.mo), 2);
+  out[7] = '-';
+  put(out + 8, int(p.d), 2);
+  out[10] = 'T';
+  put(out + 11, p.h, 2);
+  out[13] = ':';
+  put(out + 14, p.mi, 2);
+  out[16] = ':';
+  put(out + 17, p.s, 2);
+  out[19] = 'Z';
+}
+
+std::string format_stamp(sys_ms t) {
+  std::string out(k_stamp_chars, '0');
+  write_stamp(out.data(), t);
   return out;
 }
 
@@ -103,14 +113,20 @@ std::string format_jira_time(sys_ms t) {
   return buf;
 }
 
-std::string format_date(std::int64_t days) {
+void write_date(char* out, std::int64_t days) {
   int y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  std::string out = "0000-00-00";
-  put(&out[0], y, 4);
-  put(&out[5], int(m), 2);
-  put(&out[8], int(d), 2);
+  put(out, y, 4);
+  out[4] = '-';
+  put(out + 5, int(m), 2);
+  out[7] = '-';
+  put(out + 8, int(d), 2);
+}
+
+std::string format_date(std::int64_t days) {
+  std::string out(k_date_chars, '0');
+  write_date(out.data(), days);
   return out;
 }
 

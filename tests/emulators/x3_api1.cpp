@@ -118,8 +118,21 @@ json::object api1_diagnoses(std::string const& message) {
 
 namespace {
 
+// Dates and stamps are formatted on the stack: a page prints hundreds of them.
+void date_value(json_writer& w, std::int64_t days) {
+  char buf[k_date_chars];
+  write_date(buf, days);
+  w.value(std::string_view(buf, sizeof buf));
+}
+
+void stamp_value(json_writer& w, sys_ms t) {
+  char buf[k_stamp_chars];
+  write_stamp(buf, t);
+  w.value(std::string_view(buf, sizeof buf));
+}
+
 void date_or_null(json_writer& w, std::optional<std::int64_t> d) {
-  if (d) w.value(format_date(*d));
+  if (d) date_value(w, *d);
   else w.null();
 }
 
@@ -129,22 +142,24 @@ void write_resource(json_writer& w, x3_purchase_order const& po) {
   w.key("$key").value(po.id);
   w.key("POHNUM").value(po.id);
   w.key("POHFCY").value(po.site);
-  w.key("ORDDAT").value(format_date(po.order_date));
+  w.key("ORDDAT");
+  date_value(w, po.order_date);
   w.key("BPSNUM").value(po.supplier);
   w.key("CUR").value(po.currency);
-  w.key("TOTORD").value(to_number(po.total_excl_tax));
-  w.key("TTVORD").value(to_number(po.total_incl_tax));
+  w.key("TOTORD").hundredths(po.total_excl_tax);
+  w.key("TTVORD").hundredths(po.total_incl_tax);
   w.key("CLEFLG").value(po.closed ? 2 : 1);
-  w.key("UPDDATTIM").value(format_stamp(po.updated));
+  w.key("UPDDATTIM");
+  stamp_value(w, po.updated);
   w.key("PORDERQ").begin_array();
   for (auto const& l : po.lines) {
     w.begin_object();
     w.key("POPLIN").value(l.line_number);
     w.key("ITMREF").value(l.product);
-    w.key("QTYUOM").value(to_number(l.quantity));
+    w.key("QTYUOM").hundredths(l.quantity);
     w.key("UOM").value(l.unit);
-    w.key("NETPRI").value(to_number(l.net_price));
-    w.key("LINAMT").value(to_number(l.line_amount()));
+    w.key("NETPRI").hundredths(l.net_price);
+    w.key("LINAMT").hundredths(l.line_amount());
     w.key("EXTRCPDAT");
     date_or_null(w, l.expected_receipt);
     w.key("LINCLEFLG").value(l.received ? 2 : 1);
@@ -165,11 +180,12 @@ void write_resource(json_writer& w, x3_supplier_invoice const& inv) {
   w.key("ACCDAT");
   date_or_null(w, inv.accounting_date);
   w.key("CUR").value(inv.currency);
-  w.key("AMTNOT").value(to_number(inv.amount_excl_tax));
-  w.key("AMTATI").value(to_number(inv.amount_excl_tax + inv.tax_amount));
+  w.key("AMTNOT").hundredths(inv.amount_excl_tax);
+  w.key("AMTATI").hundredths(inv.amount_excl_tax + inv.tax_amount);
   w.key("STA").value(inv.status);
   w.key("POHNUM").value(inv.purchase_order);
-  w.key("UPDDATTIM").value(format_stamp(inv.updated));
+  w.key("UPDDATTIM");
+  stamp_value(w, inv.updated);
   w.end_object();
 }
 
@@ -178,7 +194,8 @@ void write_resource(json_writer& w, x3_supplier const& s) {
   w.key("$key").value(s.code);
   w.key("BPSNUM").value(s.code);
   w.key("BPSNAM").value(s.name);
-  w.key("UPDDATTIM").value(format_stamp(s.updated));
+  w.key("UPDDATTIM");
+  stamp_value(w, s.updated);
   w.end_object();
 }
 

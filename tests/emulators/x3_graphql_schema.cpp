@@ -7,6 +7,8 @@ namespace json = boost::json;
 using graphql::field_def;
 using graphql::object_type;
 using graphql::scalar_type;
+using sv = graphql::scalar_value;
+using vk = graphql::scalar_value::kind;
 
 namespace {
 
@@ -15,7 +17,7 @@ field_def scalar(scalar_type t, F read) {
   field_def f;
   f.k = field_def::kind::scalar;
   f.scalar = t;
-  f.read_scalar = [read](void const* p, void const*) -> json::value { return read(*static_cast<T const*>(p)); };
+  f.read_scalar = [read](void const* p, void const*) -> sv { return read(*static_cast<T const*>(p)); };
   return f;
 }
 
@@ -41,15 +43,16 @@ field_def collection(object_type const* type, F read) {
   return f;
 }
 
-json::value date_or_null(std::optional<std::int64_t> d) {
-  return d ? json::value(format_date(*d)) : json::value(nullptr);
-}
+sv date_or_null(std::optional<std::int64_t> d) { return d ? sv::of(vk::date, *d) : sv{}; }
+sv stamp(sys_ms t) { return sv::of(vk::stamp, t.time_since_epoch().count()); }
+sv decimal(hundredths v) { return sv::of(vk::hundredths, v); }
+sv flag(bool b) { return sv::of(vk::boolean, b ? 1 : 0); }
 
 // A code-only reference (currency, unit, product): the record stores the code string.
 void code_type(object_type& t, char const* name) {
   t.name = name;
-  t.fields["code"] = scalar<std::string>(scalar_type::string, [](std::string const& s) { return json::value(s); });
-  t.fields["_id"] = scalar<std::string>(scalar_type::id, [](std::string const& s) { return json::value(s); });
+  t.fields["code"] = scalar<std::string>(scalar_type::string, [](std::string const& s) { return sv::of_text(s); });
+  t.fields["_id"] = scalar<std::string>(scalar_type::id, [](std::string const& s) { return sv::of_text(s); });
   t.default_order = {"code"};
 }
 
@@ -62,49 +65,49 @@ struct x3_schema {
     code_type(product, "Product");
 
     supplier.name = "Supplier";
-    supplier.fields["_id"] = scalar<x3_supplier>(scalar_type::id, [](auto const& s) { return json::value(s.code); });
-    supplier.fields["code"] = scalar<x3_supplier>(scalar_type::string, [](auto const& s) { return json::value(s.code); });
+    supplier.fields["_id"] = scalar<x3_supplier>(scalar_type::id, [](auto const& s) { return sv::of_text(s.code); });
+    supplier.fields["code"] = scalar<x3_supplier>(scalar_type::string, [](auto const& s) { return sv::of_text(s.code); });
     supplier.fields["companyName"] =
-        scalar<x3_supplier>(scalar_type::string, [](auto const& s) { return json::value(s.name); });
+        scalar<x3_supplier>(scalar_type::string, [](auto const& s) { return sv::of_text(s.name); });
     supplier.fields["_updateStamp"] =
-        scalar<x3_supplier>(scalar_type::datetime, [](auto const& s) { return json::value(format_stamp(s.updated)); });
+        scalar<x3_supplier>(scalar_type::datetime, [](auto const& s) { return stamp(s.updated); });
     supplier.default_order = {"code"};
 
     line.name = "PurchaseOrderLine";
-    line.fields["_id"] = scalar<x3_po_line>(scalar_type::id, [](auto const& l) { return json::value(std::to_string(l.line_number)); });
-    line.fields["lineNumber"] = scalar<x3_po_line>(scalar_type::integer, [](auto const& l) { return json::value(l.line_number); });
+    line.fields["_id"] = scalar<x3_po_line>(scalar_type::id, [](auto const& l) { return sv::of(vk::integer_text, l.line_number); });
+    line.fields["lineNumber"] = scalar<x3_po_line>(scalar_type::integer, [](auto const& l) { return sv::of(vk::integer, l.line_number); });
     line.fields["product"] = object<x3_po_line>(&product, [](auto const& l, x3_data const&) { return &l.product; });
     line.fields["quantityInOrderUnitOrdered"] =
-        scalar<x3_po_line>(scalar_type::decimal, [](auto const& l) { return json::value(to_number(l.quantity)); });
+        scalar<x3_po_line>(scalar_type::decimal, [](auto const& l) { return decimal(l.quantity); });
     line.fields["orderUnit"] = object<x3_po_line>(&unit, [](auto const& l, x3_data const&) { return &l.unit; });
-    line.fields["netPrice"] = scalar<x3_po_line>(scalar_type::decimal, [](auto const& l) { return json::value(to_number(l.net_price)); });
+    line.fields["netPrice"] = scalar<x3_po_line>(scalar_type::decimal, [](auto const& l) { return decimal(l.net_price); });
     line.fields["lineAmountExcludingTax"] =
-        scalar<x3_po_line>(scalar_type::decimal, [](auto const& l) { return json::value(to_number(l.line_amount())); });
+        scalar<x3_po_line>(scalar_type::decimal, [](auto const& l) { return decimal(l.line_amount()); });
     line.fields["expectedReceiptDate"] =
         scalar<x3_po_line>(scalar_type::date, [](auto const& l) { return date_or_null(l.expected_receipt); });
-    line.fields["isReceived"] = scalar<x3_po_line>(scalar_type::boolean, [](auto const& l) { return json::value(l.received); });
+    line.fields["isReceived"] = scalar<x3_po_line>(scalar_type::boolean, [](auto const& l) { return flag(l.received); });
     line.default_order = {"lineNumber"};
 
     order.name = "PurchaseOrder";
-    order.fields["_id"] = scalar<x3_purchase_order>(scalar_type::id, [](auto const& p) { return json::value(p.id); });
-    order.fields["id"] = scalar<x3_purchase_order>(scalar_type::string, [](auto const& p) { return json::value(p.id); });
-    order.fields["purchaseSite"] = scalar<x3_purchase_order>(scalar_type::string, [](auto const& p) { return json::value(p.site); });
+    order.fields["_id"] = scalar<x3_purchase_order>(scalar_type::id, [](auto const& p) { return sv::of_text(p.id); });
+    order.fields["id"] = scalar<x3_purchase_order>(scalar_type::string, [](auto const& p) { return sv::of_text(p.id); });
+    order.fields["purchaseSite"] = scalar<x3_purchase_order>(scalar_type::string, [](auto const& p) { return sv::of_text(p.site); });
     order.fields["orderDate"] =
-        scalar<x3_purchase_order>(scalar_type::date, [](auto const& p) { return json::value(format_date(p.order_date)); });
+        scalar<x3_purchase_order>(scalar_type::date, [](auto const& p) { return sv::of(vk::date, p.order_date); });
     order.fields["orderFromSupplier"] = object<x3_purchase_order>(&supplier, [](auto const& p, x3_data const& d) -> void const* {
       auto it = d.suppliers.find(p.supplier);
       return it == d.suppliers.end() ? nullptr : &it->second;
     });
     order.fields["currency"] = object<x3_purchase_order>(&currency, [](auto const& p, x3_data const&) { return &p.currency; });
     order.fields["taxExcludedTotalAmount"] =
-        scalar<x3_purchase_order>(scalar_type::decimal, [](auto const& p) { return json::value(to_number(p.total_excl_tax)); });
+        scalar<x3_purchase_order>(scalar_type::decimal, [](auto const& p) { return decimal(p.total_excl_tax); });
     order.fields["taxIncludedTotalAmount"] =
-        scalar<x3_purchase_order>(scalar_type::decimal, [](auto const& p) { return json::value(to_number(p.total_incl_tax)); });
-    order.fields["isClosed"] = scalar<x3_purchase_order>(scalar_type::boolean, [](auto const& p) { return json::value(p.closed); });
+        scalar<x3_purchase_order>(scalar_type::decimal, [](auto const& p) { return decimal(p.total_incl_tax); });
+    order.fields["isClosed"] = scalar<x3_purchase_order>(scalar_type::boolean, [](auto const& p) { return flag(p.closed); });
     order.fields["receiptStatus"] =
-        scalar<x3_purchase_order>(scalar_type::enumeration, [](auto const& p) { return json::value(p.receipt_status()); });
+        scalar<x3_purchase_order>(scalar_type::enumeration, [](auto const& p) { return sv::of_text(p.receipt_status()); });
     order.fields["_updateStamp"] =
-        scalar<x3_purchase_order>(scalar_type::datetime, [](auto const& p) { return json::value(format_stamp(p.updated)); });
+        scalar<x3_purchase_order>(scalar_type::datetime, [](auto const& p) { return stamp(p.updated); });
     order.fields["purchaseOrderLines"] = collection<x3_purchase_order>(&line, [](auto const& p, x3_data const&) {
       std::vector<void const*> out;
       out.reserve(p.lines.size());
@@ -114,8 +117,8 @@ struct x3_schema {
     order.default_order = {"id"};
 
     invoice.name = "PurchaseInvoice";
-    invoice.fields["_id"] = scalar<x3_supplier_invoice>(scalar_type::id, [](auto const& i) { return json::value(i.id); });
-    invoice.fields["id"] = scalar<x3_supplier_invoice>(scalar_type::string, [](auto const& i) { return json::value(i.id); });
+    invoice.fields["_id"] = scalar<x3_supplier_invoice>(scalar_type::id, [](auto const& i) { return sv::of_text(i.id); });
+    invoice.fields["id"] = scalar<x3_supplier_invoice>(scalar_type::string, [](auto const& i) { return sv::of_text(i.id); });
     invoice.fields["billBySupplier"] = object<x3_supplier_invoice>(&supplier, [](auto const& i, x3_data const& d) -> void const* {
       auto it = d.suppliers.find(i.supplier);
       return it == d.suppliers.end() ? nullptr : &it->second;
@@ -124,26 +127,26 @@ struct x3_schema {
     invoice.fields["accountingDate"] =
         scalar<x3_supplier_invoice>(scalar_type::date, [](auto const& i) { return date_or_null(i.accounting_date); });
     invoice.fields["sourceDocument"] =
-        scalar<x3_supplier_invoice>(scalar_type::string, [](auto const& i) { return json::value(i.supplier_document); });
+        scalar<x3_supplier_invoice>(scalar_type::string, [](auto const& i) { return sv::of_text(i.supplier_document); });
     invoice.fields["sourceDocumentDate"] =
         scalar<x3_supplier_invoice>(scalar_type::date, [](auto const& i) { return date_or_null(i.document_date); });
     invoice.fields["dueDateCalculationStartDate"] =
         scalar<x3_supplier_invoice>(scalar_type::date, [](auto const& i) { return date_or_null(i.due_date_basis); });
     invoice.fields["amountOfLinesExcludingTax"] =
-        scalar<x3_supplier_invoice>(scalar_type::decimal, [](auto const& i) { return json::value(to_number(i.amount_excl_tax)); });
+        scalar<x3_supplier_invoice>(scalar_type::decimal, [](auto const& i) { return decimal(i.amount_excl_tax); });
     invoice.fields["totalTaxAmount"] =
-        scalar<x3_supplier_invoice>(scalar_type::decimal, [](auto const& i) { return json::value(to_number(i.tax_amount)); });
+        scalar<x3_supplier_invoice>(scalar_type::decimal, [](auto const& i) { return decimal(i.tax_amount); });
     invoice.fields["totalAmountIncludingTax"] = scalar<x3_supplier_invoice>(
-        scalar_type::decimal, [](auto const& i) { return json::value(to_number(i.amount_excl_tax + i.tax_amount)); });
+        scalar_type::decimal, [](auto const& i) { return decimal(i.amount_excl_tax + i.tax_amount); });
     invoice.fields["status"] =
-        scalar<x3_supplier_invoice>(scalar_type::enumeration, [](auto const& i) { return json::value(i.status_name()); });
+        scalar<x3_supplier_invoice>(scalar_type::enumeration, [](auto const& i) { return sv::of_text(i.status_name()); });
     invoice.fields["purchaseOrder"] = object<x3_supplier_invoice>(&order, [](auto const& i, x3_data const& d) -> void const* {
       if (i.purchase_order.empty()) return nullptr;
       auto it = d.orders.find(i.purchase_order);
       return it == d.orders.end() ? nullptr : &it->second;
     });
     invoice.fields["_updateStamp"] =
-        scalar<x3_supplier_invoice>(scalar_type::datetime, [](auto const& i) { return json::value(format_stamp(i.updated)); });
+        scalar<x3_supplier_invoice>(scalar_type::datetime, [](auto const& i) { return stamp(i.updated); });
     invoice.default_order = {"id"};
 
     purchasing.name = "X3Purchasing";

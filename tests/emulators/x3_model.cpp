@@ -60,7 +60,7 @@ hundredths x3_po_line::line_amount() const {
   return hundredths(r);
 }
 
-std::string x3_purchase_order::receipt_status() const {
+std::string_view x3_purchase_order::receipt_status() const {
   std::size_t received = 0;
   for (auto const& l : lines) received += l.received ? 1 : 0;
   if (received == 0) return "notReceived";
@@ -68,7 +68,7 @@ std::string x3_purchase_order::receipt_status() const {
   return "partiallyReceived";
 }
 
-std::string x3_supplier_invoice::status_name() const { return status == 2 ? "posted" : "notPosted"; }
+std::string_view x3_supplier_invoice::status_name() const { return status == 2 ? "posted" : "notPosted"; }
 
 std::size_t x3_data::approximate_bytes() const {
   std::size_t n = 0;

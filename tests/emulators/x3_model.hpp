@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/value.hpp>
@@ -45,7 +46,7 @@ struct x3_purchase_order {
   sys_ms updated{};
   std::vector<x3_po_line> lines;
   // "notReceived" | "partiallyReceived" | "received" (GraphQL enum spelling), from the lines.
-  std::string receipt_status() const;
+  std::string_view receipt_status() const;
 };
 
 struct x3_supplier_invoice {
@@ -61,7 +62,7 @@ struct x3_supplier_invoice {
   int status = 1;  // STA: 1 not posted, 2 posted
   std::string purchase_order;  // empty: not linked to an order
   sys_ms updated{};
-  std::string status_name() const;  // "notPosted" | "posted"
+  std::string_view status_name() const;  // "notPosted" | "posted"
 };
 
 struct x3_supplier {
