@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -12,11 +13,23 @@ namespace {
 
 // JSON string escaping straight into the output (json::serialize would allocate a string
 // per call, which dominated the emulators' profile).
+bool plain(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; }
+
 void write_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
+  std::size_t first = 0;
+  while (first < s.size() && plain(static_cast<unsigned char>(s[first]))) ++first;
+  if (first == s.size() && s.size() <= 62) {  // the usual short, clean string: one append
+    char buf[64];
+    buf[0] = '"';
+    if (!s.empty()) std::memcpy(buf + 1, s.data(), s.size());
+    buf[s.size() + 1] = '"';
+    out.append(buf, s.size() + 2);
+    return;
+  }
   out += '"';
   std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  for (std::size_t i = first; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);
