@@ -43,6 +43,10 @@ struct http_response {
   int status = 200;
   header_list headers;
   std::string body;
+  // Server side only (fault injection for tests and the emulators): when a handler sets
+  // it, http_server sends nothing and resets the connection (TCP RST, no HTTP answer), as
+  // a crashing proxy or load balancer does. Status, headers and body are then ignored.
+  bool drop_connection = false;
 
   int status_class() const { return status / 100; }
 };

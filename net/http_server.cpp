@@ -246,6 +246,15 @@ awaitable<void> http_server::impl::serve(Stream& stream, connection& state) {
         response = text_response(500, "internal server error\n");
       }
     }
+    if (response.drop_connection) {
+      // No answer and an abortive close: SO_LINGER 0 turns close() into a TCP reset, so
+      // the client sees a connection error, not an HTTP status or a clean end of stream.
+      beast::error_code ignored;
+      lowest.socket().set_option(tcp::socket::linger(true, 0), ignored);
+      lowest.close();
+      state.busy = false;
+      co_return;
+    }
     keep_alive = keep_alive && !stopping;
     auto out = to_beast(std::move(response), version, keep_alive);
     keep_alive = out.keep_alive();

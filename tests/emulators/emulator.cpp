@@ -207,14 +207,20 @@ awaitable<net::http_response> emulator::impl::handle(net::http_request req) {
     bool alive = co_await pause(delay);
     if (!alive) co_return text_response(503, "emulator stopping\n");
   }
+  // Dropped and hung connections (README: "Dropped and hung connections"): the server
+  // resets the connection instead of answering, at once or after a hang past any sane
+  // client timeout (cut short by stop()).
   if (fault_random.chance(sk.drop_rate)) {
-    // The net server cannot close a connection without answering, so a drop is a hang
-    // past any sane client timeout, then a close (README: "Dropped connections").
-    co_await pause(opt.drop_hang);
     counts.count(system, "dropped", 0);
-    auto r = text_response(503, "");
-    r.headers.set(k_drop_header, "1");
-    r.headers.set("Connection", "close");
+    net::http_response r;
+    r.drop_connection = true;
+    co_return r;
+  }
+  if (fault_random.chance(sk.hang_rate)) {
+    co_await pause(opt.drop_hang);
+    counts.count(system, "hung", 0);
+    net::http_response r;
+    r.drop_connection = true;
     co_return r;
   }
   if (!sk.error_rates.empty()) {

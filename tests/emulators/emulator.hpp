@@ -46,7 +46,7 @@ struct emulator_options {
   bool listen = true;     // false: no sockets; drive handle() directly (unit tests)
   knobs initial;          // starting knobs for every tenant
   std::shared_ptr<clock> clk;  // default: wall clock
-  std::chrono::milliseconds drop_hang{60'000};  // how a "dropped connection" is emulated (README)
+  std::chrono::milliseconds drop_hang{60'000};  // how long a `hang_rate` request hangs (README)
 };
 
 struct tenant_endpoints {

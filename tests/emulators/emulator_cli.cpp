@@ -41,7 +41,8 @@ std::string cli_usage() {
          "  --search-lag-ms N           Jira search lag (default 1500)\n"
          "  --token-lifetime-s N        X3 OAuth2 access token lifetime (default 300)\n"
          "  --jira-token-lifetime-s N   Atlassian 3LO access token lifetime (default 3600)\n"
-         "  --drop-hang-ms N            how long a dropped connection hangs (default 60000)\n"
+         "  --drop-hang-ms N            how long a hang_rate request hangs before its\n"
+         "                              connection is reset (default 60000)\n"
          "  --bind-any                  one 0.0.0.0 listener instead of one per address\n"
          "Prints one line \"mlc-emulator ready control=URL tenants=N port=P\" when listening;\n"
          "runs until SIGTERM or SIGINT.\n";

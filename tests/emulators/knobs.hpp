@@ -15,7 +15,8 @@ struct system_knobs {
   std::map<int, double> error_rates;  // HTTP status -> probability (429 and 503 carry Retry-After)
   std::chrono::milliseconds latency{0};
   std::chrono::milliseconds latency_jitter{0};  // added uniformly in [0, jitter]
-  double drop_rate = 0;                         // close the connection without answering
+  double drop_rate = 0;  // reset the connection after reading the request, no answer
+  double hang_rate = 0;  // hold the request for emulator_options::drop_hang, then reset
   std::chrono::seconds retry_after{1};
 
   // Tokens.

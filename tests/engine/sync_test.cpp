@@ -346,7 +346,7 @@ TEST_CASE("200 tenants converge at once; a tenant whose Sage X3 hangs holds none
     auto options = small(200, 2);
     test::sync_world w(ioc, options);
     // Tenant 0's app server accepts requests and never answers.
-    w.emulator().tenant_knobs(0).x3.drop_rate = 1.0;
+    w.emulator().tenant_knobs(0).x3.hang_rate = 1.0;
     auto const n = w.config().tenants.size();
     std::vector<int> finished_order;
     std::vector<engine::cycle_report> reports(n);

@@ -6,6 +6,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "net/error.hpp"
+#include "net/http_client.hpp"
+#include "net/retry_policy.hpp"
 #include "tests/net/raw_client.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -119,6 +122,52 @@ TEST_CASE("http_server turns handler exceptions into 500 and malformed requests 
     auto bad = co_await mlc::test::raw_exchange("127.0.0.1", port, "GET / HTTP/1.1\r\nHost a\r\n\r\n");
     CHECK(bad.status == 400);
     co_await server.shutdown(1s);
+  });
+}
+
+TEST_CASE("http_server drops a connection without answering when the handler asks", "[net][http_server]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    http_server server{ioc.get_executor(), server_options{}, [](http_request r) -> awaitable<http_response> {
+                         http_response out = echo(r);
+                         out.drop_connection = r.target == "/drop";
+                         co_return out;
+                       }};
+    auto port = server.listen("127.0.0.1", 0);
+
+    // On the wire: the request is read, then the connection is reset, not a byte answered.
+    mlc::test::raw_connection raw{ioc.get_executor()};
+    co_await raw.connect("127.0.0.1", port);
+    co_await raw.write("GET /drop HTTP/1.1\r\nHost: a\r\n\r\n");
+    char byte = 0;
+    auto [read_ec, n] = co_await raw.socket().async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+    CHECK(n == 0);
+    CHECK(read_ec == asio::error::connection_reset);
+
+    // The connector's client sees a connection-level error (no HTTP status), which the
+    // retry policy and the callers treat as transient.
+    mlc::net::http_client client{ioc.get_executor(), mlc::net::client_options{}};
+    auto base = "http://127.0.0.1:" + std::to_string(port);
+    std::optional<mlc::net::error> failure;
+    try {
+      co_await client.send(base + "/drop", http_request{});
+    } catch (mlc::net::error const& e) {
+      failure = e;
+    }
+    REQUIRE(failure);
+    CHECK(failure->kind() == mlc::net::error_kind::connect);
+    CHECK(failure->status() == 0);
+    CHECK(failure->transient());
+    mlc::net::attempt_outcome outcome{0, failure->kind()};
+    CHECK(mlc::net::is_retryable("GET", outcome, mlc::net::retry_settings{}));
+
+    // The server goes on serving, on the same client and on other connections.
+    auto after = co_await client.send(base + "/after", http_request{});
+    CHECK(after.status == 200);
+    CHECK(after.body == "GET /after - ");
+    auto other = co_await mlc::test::raw_exchange("127.0.0.1", port, "GET /other HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK(other.status == 200);
+    co_await server.shutdown(1s);
+    CHECK(server.connections_open() == 0);
   });
 }
 
