@@ -263,9 +263,8 @@ tenant_metrics& catalog::add_tenant(std::string const& tenant, std::vector<std::
           &f.records_synced->Add({{"tenant", tenant}, {"entity", entity}, {"action", s(to_string(a))}});
     t.entities.emplace(entity, e);
   }
-  if (!states_.contains(tenant)) states_[tenant] = tenant_state::active;
+  if (!states_.contains(tenant)) set_state_locked(tenant, tenant_state::active);
   sync_tenant_up_locked(tenant);
-  refresh_state_gauges_locked();
   return t;
 }
 
@@ -288,16 +287,16 @@ void catalog::remove_tenant(std::string const& tenant) {
     }
     tenants_.erase(it);
   }
-  states_.erase(tenant);
+  set_state_locked(tenant, std::nullopt);
   sync_tenant_up_locked(tenant);
-  refresh_state_gauges_locked();
 }
 
 void catalog::set_tenant_state(std::string const& tenant, tenant_state state) {
   std::lock_guard lock{mutex_};
-  states_[tenant] = state;
+  // Every cycle reports its state: the common case changes nothing.
+  if (auto it = states_.find(tenant); it != states_.end() && it->second == state && tenant_up_.contains(tenant)) return;
+  set_state_locked(tenant, state);
   sync_tenant_up_locked(tenant);
-  refresh_state_gauges_locked();
 }
 
 // mlc_tenant_up exists while the tenant is added and not paused.
@@ -316,10 +315,23 @@ void catalog::sync_tenant_up_locked(std::string const& tenant) {
   up->second->Set(state->second == tenant_state::active ? 1 : 0);
 }
 
-void catalog::refresh_state_gauges_locked() {
-  std::array<double, 3> counts{};
-  for (auto const& [name, st] : states_) counts[idx(st)] += 1;
-  for (auto st : all_states) f_->tenants_by_state[idx(st)]->Set(counts[idx(st)]);
+// mlc_tenants{state} is kept by increments: recounting every tenant on each call made a
+// poll cycle cost O(tenants).
+void catalog::set_state_locked(std::string const& tenant, std::optional<tenant_state> state) {
+  auto it = states_.find(tenant);
+  if (it != states_.end()) {
+    f_->tenants_by_state[idx(it->second)]->Decrement();
+    if (!state) {
+      states_.erase(it);
+      return;
+    }
+    it->second = *state;
+  } else if (state) {
+    states_.emplace(tenant, *state);
+  } else {
+    return;
+  }
+  f_->tenants_by_state[idx(*state)]->Increment();
 }
 
 prometheus::Histogram& catalog::poll_duration(std::string_view entity) {

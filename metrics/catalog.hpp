@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,7 +113,7 @@ class catalog {
 
  private:
   struct families;
-  void refresh_state_gauges_locked();
+  void set_state_locked(std::string const& tenant, std::optional<tenant_state> state);  // nullopt: forget
   void sync_tenant_up_locked(std::string const& tenant);
 
   std::shared_ptr<prometheus::Registry> registry_;

@@ -198,3 +198,21 @@ TEST_CASE("promtool accepts the exposition") {
   CHECK(rc == 0);
   CHECK(output.empty());
 }
+
+TEST_CASE("mlc_tenants counts each tenant once however often its state is reported") {
+  catalog c{"1.2.3"};
+  c.add_tenant("a");
+  c.add_tenant("b");
+  for (int i = 0; i < 3; ++i) {
+    c.set_tenant_state("a", tenant_state::active);
+    c.set_tenant_state("b", tenant_state::degraded);
+  }
+  c.set_tenant_state("b", tenant_state::paused);
+  c.set_tenant_state("b", tenant_state::paused);
+  CHECK(family_block(c.serialize(), "mlc_tenants").find("mlc_tenants{state=\"active\"} 1\n"
+                                                         "mlc_tenants{state=\"degraded\"} 0\n"
+                                                         "mlc_tenants{state=\"paused\"} 1\n") != std::string::npos);
+  c.remove_tenant("a");
+  c.remove_tenant("a");
+  CHECK(family_block(c.serialize(), "mlc_tenants").find("mlc_tenants{state=\"active\"} 0\n") != std::string::npos);
+}
