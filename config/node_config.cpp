@@ -27,6 +27,15 @@ void check_listen(object_reader const& r, std::string const& listen) {
     r.fail("listen", "expected \"host:port\" such as \"127.0.0.1:9464\" or \"[::1]:9464\"");
 }
 
+void read_limits(object_reader const& parent, std::string_view key, host_limits& out) {
+  auto const* v = parent.find(key);
+  if (!v) return;
+  object_reader r{*v, parent.file(), parent.at(key), {"requests_per_second", "burst", "max_in_flight"}};
+  r.read("requests_per_second", out.requests_per_second, 0.0, 1e6);
+  r.read("burst", out.burst, 1.0, 1e6);
+  r.read("max_in_flight", out.max_in_flight, 0, 100000);
+}
+
 }  // namespace
 
 tenant_config load_tenant_file(std::filesystem::path const& file, tenant_config const& defaults,
@@ -44,7 +53,7 @@ node_config load_node_config(std::filesystem::path const& file) {
                   name,
                   "",
                   {"listen", "data_dir", "log_level", "log_format", "admin_token_file", "master_key_file",
-                   "master_key_env", "audit_retention", "tenants", "tenants_dir", "defaults"}};
+                   "master_key_env", "audit_retention", "limits", "search_window", "tenants", "tenants_dir", "defaults"}};
 
   r.read_nonempty("listen", node.listen);
   check_listen(r, node.listen);
@@ -62,6 +71,12 @@ node_config load_node_config(std::filesystem::path const& file) {
   std::chrono::seconds retention = node.audit_retention;
   r.read("audit_retention", retention, 3600s, 10 * 365 * 86400s);
   node.audit_retention = std::chrono::ceil<std::chrono::hours>(retention);
+  if (auto const* v = r.find("limits")) {
+    object_reader limits{*v, name, r.at("limits"), {"x3", "jira"}};
+    read_limits(limits, "x3", node.x3_limits);
+    read_limits(limits, "jira", node.jira_limits);
+  }
+  r.read("search_window", node.search_window, 5s, 3600s);
 
   if (auto const* v = r.find("defaults")) node.defaults = parse_tenant_defaults(*v, name, "defaults", &node.warnings);
 

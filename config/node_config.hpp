@@ -76,7 +76,7 @@ struct schedule {
   int start_hour = 0;                          // business hours [start_hour, end_hour) in time_zone
   int end_hour = 24;
   std::string time_zone = "UTC";  // IANA name
-  double jitter = 0.1;            // fraction of the interval, 0..1
+  double jitter = 0.1;            // polls come up to this fraction of the interval early, 0..1 (at most 0.5 applies)
 
   friend bool operator==(schedule const&, schedule const&) = default;
 };
@@ -96,6 +96,14 @@ struct tenant_config {
   friend bool operator==(tenant_config const&, tenant_config const&) = default;
 };
 
+// Request budget per remote host (per Jira site for 3LO tenants), shared by every tenant on it.
+struct host_limits {
+  double requests_per_second;  // 0: no rate limit
+  double burst;                // requests allowed at once after a quiet period
+  int max_in_flight;           // 0: no cap
+  bool operator==(host_limits const&) const = default;
+};
+
 struct node_config {
   std::string listen = "127.0.0.1:9464";
   std::string data_dir = "./data";  // made absolute against the config file's directory
@@ -105,6 +113,15 @@ struct node_config {
   std::string master_key_file;
   std::string master_key_env = "MLC_MASTER_KEY";
   std::chrono::hours audit_retention{24 * 30};
+  // "limits": {"x3": {...}, "jira": {...}}. Sage X3 app servers are modest; Jira Cloud
+  // answers 429 past its budget, and every 429 pauses that host for all its tenants.
+  static constexpr host_limits default_x3_limits{20, 20, 4};
+  static constexpr host_limits default_jira_limits{20, 40, 8};
+  host_limits x3_limits = default_x3_limits;
+  host_limits jira_limits = default_jira_limits;
+  // How long Jira search may lag a create before a record with an open create intent and
+  // no issue found by search is created again (DESIGN §4).
+  std::chrono::seconds search_window{60};
   std::vector<tenant_config> tenants;
   std::vector<config_error> tenant_errors;  // a broken tenant FILE does not stop the others
   // Additions:

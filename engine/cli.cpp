@@ -120,7 +120,8 @@ std::vector<config::tenant_config> selected(config::node_config const& c, argume
 int cmd_run(arguments const& a) {
   auto c = load(a);
   asio::io_context ioc;
-  node n(ioc, c);
+  auto options = options_from(c);
+  node n(ioc, std::move(c), options);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (!ec) n.stop();
@@ -209,11 +210,11 @@ int cmd_setup_or_check(arguments const& a, bool check_only) {
   }
   node_services services;
   try {
-    services = open_services(c, node_options{}, false);
+    services = open_services(c, options_from(c), false);
   } catch (storage::storage_error const&) {
     if (!check_only) throw;
     // A running node holds the store: check reads only.
-    services = open_services(c, node_options{}, true);
+    services = open_services(c, options_from(c), true);
   }
   asio::io_context ioc;
   failures += run_coroutine(ioc, setup_all(ioc, services, selected(c, a), check_only));
@@ -276,7 +277,7 @@ int cmd_replay(arguments const& a) {
   asio::io_context ioc;
   node_services services;
   try {
-    services = open_services(c, node_options{}, false);
+    services = open_services(c, options_from(c), false);
   } catch (storage::storage_error const&) {
     return run_coroutine(ioc, replay_via_admin(c, *id));
   }

@@ -2,6 +2,10 @@
 
 #include <fstream>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -98,6 +102,14 @@ bool is_loopback(std::string const& address) {
   return !ec && a.is_loopback();
 }
 
+node_options options_from(config::node_config const& config) {
+  node_options o;
+  o.x3_limits = to_limiter(config.x3_limits);
+  o.jira_limits = to_limiter(config.jira_limits);
+  o.search_window = config.search_window;
+  return o;
+}
+
 node_services open_services(config::node_config const& config, node_options const& options, bool read_only) {
   node_services services;
   services.metrics = std::make_shared<metrics::catalog>(MLC_VERSION);
@@ -182,8 +194,9 @@ void node::reload() {
     return;
   }
   for (auto const& e : fresh.tenant_errors) log::error({}, "config.tenant_rejected", e.what());
-  if (fresh.listen != config_.listen || fresh.data_dir != config_.data_dir)
-    log::warn({}, "config.restart_needed", "listen and data_dir changes take effect after a restart");
+  if (fresh.listen != config_.listen || fresh.data_dir != config_.data_dir || fresh.x3_limits != config_.x3_limits ||
+      fresh.jira_limits != config_.jira_limits || fresh.search_window != config_.search_window)
+    log::warn({}, "config.restart_needed", "listen, data_dir, limits and search_window changes take effect after a restart");
   std::map<std::string, config::tenant_config const*> wanted;
   for (auto const& tc : fresh.tenants) wanted[tc.id] = &tc;
   int started = 0, changed = 0, removed = 0;
@@ -204,22 +217,30 @@ void node::reload() {
       start_tenant(tc);
       ++started;
     }
-  config_.tenants = fresh.tenants;
   log::info({}, "config.reloaded",
             "configuration reloaded: " + std::to_string(started) + " tenant(s) added, " + std::to_string(changed) +
                 " changed, " + std::to_string(removed) + " removed");
 }
 
-awaitable<void> node::prune_audit_loop() {
+awaitable<void> node::housekeeping_loop() {
   asio::steady_timer timer(ioc_);
+  auto next_prune = std::chrono::steady_clock::now();
   while (!stopping_) {
-    auto cutoff = std::chrono::system_clock::now() - config_.audit_retention;
-    try {
-      services_.store->prune_audit(cutoff);
-    } catch (std::exception const& e) {
-      log::warn({}, "audit.prune_failed", e.what());
+    if (std::chrono::steady_clock::now() >= next_prune) {
+      auto cutoff = std::chrono::system_clock::now() - config_.audit_retention;
+      try {
+        services_.store->prune_audit(cutoff);
+      } catch (std::exception const& e) {
+        log::warn({}, "audit.prune_failed", e.what());
+      }
+      next_prune = std::chrono::steady_clock::now() + std::chrono::hours{1};
     }
-    timer.expires_after(std::chrono::hours{1});
+#ifdef __GLIBC__
+    // Cycles of many tenants allocate coroutine frames and buffers in bursts, and glibc
+    // keeps the freed pages: return them, or RSS stays at the busiest minute's peak.
+    ::malloc_trim(0);
+#endif
+    timer.expires_after(std::chrono::minutes{1});
     stop_signal_prune_ = &timer;
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     stop_signal_prune_ = nullptr;
@@ -248,7 +269,9 @@ awaitable<void> node::run() {
 
   for (auto const& e : config_.tenant_errors) log::error({}, "config.tenant_rejected", e.what());
   for (auto const& tc : config_.tenants) start_tenant(tc);
-  asio::co_spawn(ioc_, prune_audit_loop(), [](std::exception_ptr) {});
+  // Each tenant keeps its own config (reload compares against it): no second copy here.
+  config_.tenants = {};
+  asio::co_spawn(ioc_, housekeeping_loop(), [](std::exception_ptr) {});
   ready_ = true;
   log::info({}, "node.ready",
             "listening on " + host + ":" + std::to_string(port_) + " with " + std::to_string(tenants_.size()) +

@@ -22,17 +22,24 @@ class http_server;
 
 namespace mlc::engine {
 
+inline net::limiter_settings to_limiter(config::host_limits const& l) {
+  return {l.requests_per_second, l.burst, static_cast<std::size_t>(l.max_in_flight)};
+}
+
 struct node_options {
   std::chrono::seconds drain{10};               // bounded wait for loops at shutdown
   std::chrono::seconds search_window{60};       // see writer_settings::search_window
   std::chrono::milliseconds request_deadline{60'000};
   std::optional<std::string> admin_token;       // overrides admin_token_file (tests)
-  // Per-host request budgets. Sage X3 app servers are modest; Jira Cloud answers 429 past
-  // its budget (and every 429 pauses that host for all its tenants' requests).
+  // Per-host request budgets (config "limits").
   bool durable = true;  // fsync the WAL on every group commit (off only in tests that don't crash)
-  net::limiter_settings x3_limits{20, 20, 4};
-  net::limiter_settings jira_limits{20, 40, 8};
+  net::limiter_settings x3_limits = to_limiter(config::node_config::default_x3_limits);
+  net::limiter_settings jira_limits = to_limiter(config::node_config::default_jira_limits);
 };
+
+// The node options a config file sets ("limits", "search_window"); the rest keep their
+// defaults. Read at start: changing them needs a restart.
+node_options options_from(config::node_config const& config);
 
 class node {
  public:
@@ -60,7 +67,7 @@ class node {
   awaitable<net::http_response> handle_admin(net::http_request const& request);
   void start_tenant(config::tenant_config const& config);
   void loop_ended(std::string const& id);
-  awaitable<void> prune_audit_loop();
+  awaitable<void> housekeeping_loop();  // audit pruning (hourly), memory trim (every minute)
 
   asio::io_context& ioc_;
   config::node_config config_;

@@ -67,6 +67,7 @@ awaitable<net::http_response> remote::call(std::string method, std::string targe
   }
   net::execute_options options;
   options.retry.max_attempts = options_.max_attempts;
+  options.limit_key = options_.limit_key;
   // Reads sent as POST (GraphQL queries, Jira searches) may be repeated; a create only
   // after a 429, which says the server did not act on it.
   options.retry.retry_non_idempotent = safety == call_safety::idempotent;

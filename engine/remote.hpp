@@ -21,6 +21,8 @@ namespace mlc::engine {
 struct remote_options {
   std::chrono::milliseconds deadline{60'000};  // whole call, retries included
   int max_attempts = 6;
+  // Limiter budget of every call (net::execute_options::limit_key); empty: the URL's host.
+  std::string limit_key;
 };
 
 // What a call may do on failure. Jira's create has no idempotency key: a create is only

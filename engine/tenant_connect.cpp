@@ -2,6 +2,8 @@
 
 #include <prometheus/counter.h>
 
+#include <cctype>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -106,6 +108,14 @@ credential_spec jira_spec(config::tenant_config const& c, node_services const& s
   return spec;
 }
 
+// host/path of a base URL: "https://api.atlassian.com/ex/jira/abc/" -> "api.atlassian.com/ex/jira/abc".
+std::string limit_key_of(std::string url) {
+  if (auto scheme = url.find("://"); scheme != std::string::npos) url.erase(0, scheme + 3);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  for (auto& ch : url) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return url;
+}
+
 template <class MakeSpec>
 std::shared_ptr<credential_source> build_credentials(MakeSpec make_spec, http_transport transport, clock_fn clock,
                                                      persist_fn persist, refresh_listener listener,
@@ -152,6 +162,9 @@ tenant_remotes connect_tenant(asio::any_io_executor ex, node_services const& ser
   options.deadline = services.request_deadline;
   tenant_remotes out;
   out.x3 = std::make_shared<remote>("x3", c.x3.base_url, x3_client, services.x3_limiter, x3_creds, options);
+  // Every 3LO tenant calls api.atlassian.com/ex/jira/{cloudId}: Atlassian limits each site,
+  // so each gets its own budget instead of all sharing the gateway host's.
+  if (c.jira.auth == "oauth2") options.limit_key = limit_key_of(c.jira.base_url);
   out.jira = std::make_shared<remote>("jira", c.jira.base_url, jira_client_ptr, services.jira_limiter, jira_creds, options);
   return out;
 }

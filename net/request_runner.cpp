@@ -39,9 +39,10 @@ awaitable<http_response> execute(http_client& client, host_limiter_registry& lim
   auto target = parse_origin_url(url);
   std::string what = request.method + " " + target.redacted();
   auto previous_delay = options.retry.base_delay;
+  auto const& key = options.limit_key.empty() ? target.host : options.limit_key;
 
   for (int attempt = 1;; ++attempt) {
-    auto permit = co_await limiter.acquire(target.host, deadline);
+    auto permit = co_await limiter.acquire(key, deadline);
     // The client runs on steady_clock; translate what is left of the deadline.
     auto remaining = deadline - clock->now();
     auto send_deadline = std::chrono::steady_clock::now() + remaining;
@@ -59,9 +60,9 @@ awaitable<http_response> execute(http_client& client, host_limiter_registry& lim
     if (response) {
       outcome.status = response->status;
       if (response->status == 429 || response->status == 503) retry_after = retry_after_of(*response);
-      if (response->status == 429 || (response->status == 503 && retry_after)) limiter.note_rate_limited(target.host);
+      if (response->status == 429 || (response->status == 503 && retry_after)) limiter.note_rate_limited(key);
       // Every caller of this host waits, not only this request.
-      if (retry_after) limiter.pause_until(target.host, clock->now() + *retry_after);
+      if (retry_after) limiter.pause_until(key, clock->now() + *retry_after);
     } else {
       outcome.failure = failure->kind();
     }

@@ -19,6 +19,9 @@ struct execute_options {
   // Default: now + the client's request_timeout.
   std::optional<waitable_clock::time_point> deadline;
   retry_settings retry;
+  // The limiter budget the request draws from; empty: the URL's host. Sites reached through
+  // one gateway host (Jira 3LO: api.atlassian.com/ex/jira/{cloudId}) are limited per site.
+  std::string limit_key;
   unit_random random;  // default: a per-thread Mersenne Twister
 };
 

@@ -50,6 +50,10 @@ TEST_CASE("unknown keys are rejected with their path") {
 
   e = load_error(second_tenant("", R"("project_key": "OPS", "projectKey": "OPS")"));
   CHECK(e.path() == "tenants[1].jira.projectKey");
+  e = load_error(R"({ "limits": { "jira": { "rps": 5 } } })");
+  CHECK(e.path() == "limits.jira.rps");
+  e = load_error(R"({ "limits": { "jira": { "burst": 0 } } })");
+  CHECK(e.path() == "limits.jira.burst");
   e = load_error(one_tenant(R"("schedule": { "every": 5 })"));
   CHECK(e.path() == "tenants[0].schedule.every");
 }

@@ -112,6 +112,24 @@ TEST_CASE("built-in defaults apply when the file sets nothing") {
   CHECK(node.audit_retention == std::chrono::hours{24 * 30});
   CHECK(node.tenants.empty());
   CHECK(node.tenants_dir.empty());
+  CHECK(node.jira_limits.requests_per_second == 20);
+  CHECK(node.x3_limits.max_in_flight == 4);
+  CHECK(node.search_window == 60s);
+}
+
+TEST_CASE("per-host request limits and the search window are node settings") {
+  mlc::test::temp_dir dir;
+  auto file = write_file(dir.path() / "node.json", R"({
+    "limits": { "jira": { "requests_per_second": 100, "burst": 200 }, "x3": { "max_in_flight": 0 } },
+    "search_window": "2m"
+  })");
+  auto node = load_node_config(file);
+  CHECK(node.jira_limits.requests_per_second == 100);
+  CHECK(node.jira_limits.burst == 200);
+  CHECK(node.jira_limits.max_in_flight == 8);  // unset: the default stays
+  CHECK(node.x3_limits.requests_per_second == 20);
+  CHECK(node.x3_limits.max_in_flight == 0);
+  CHECK(node.search_window == 120s);
 }
 
 TEST_CASE("a broken tenant file is recorded and the other tenants load") {

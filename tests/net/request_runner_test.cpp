@@ -221,3 +221,55 @@ TEST_CASE("throw_for_status names the request and quotes the body", "[net][runne
     CHECK(e.retry_after() == 7s);
   }
 }
+
+TEST_CASE("execute: a limit key gives sites behind one gateway host budgets of their own", "[net][runner]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto ex = ioc.get_executor();
+    std::map<std::string, int> hits;
+    http_server server{ex, server_options{}, [&](http_request r) -> awaitable<http_response> {
+                         int n = ++hits[r.target];
+                         if (r.target == "/ex/jira/a/issue" && n == 1) co_return with_status(429, "5");
+                         co_return with_status(200);
+                       }};
+    auto base = "http://127.0.0.1:" + std::to_string(server.listen("127.0.0.1", 0));
+    auto clock = std::make_shared<mlc::test::manual_clock>();
+    auto events = std::make_shared<rate_limit_observer>(ex);
+    host_limiter_registry limiter{"jira", unlimited(), events, clock};
+    http_client client{ex, client_options{}};
+    auto site = [](std::string key) {
+      auto o = no_jitter();
+      o.limit_key = std::move(key);
+      return o;
+    };
+
+    std::optional<http_response> a;
+    std::exception_ptr a_error;
+    mlc::test::event a_done{ex};
+    asio::co_spawn(
+        ex,
+        [&]() -> awaitable<void> {
+          auto o = site("127.0.0.1/ex/jira/a");
+          a = co_await mlc::net::execute(client, limiter, base + "/ex/jira/a/issue", http_request{}, o);
+        },
+        [&](std::exception_ptr e) {
+          a_error = e;
+          a_done.notify();
+        });
+    co_await events->limited.wait();
+    CHECK(limiter.paused_until("127.0.0.1/ex/jira/a") == clock->now() + 5s);
+    CHECK_FALSE(limiter.paused_until("127.0.0.1"));
+
+    // Site b on the same gateway host is not held by site a's 429.
+    auto o = site("127.0.0.1/ex/jira/b");
+    auto b = co_await mlc::net::execute(client, limiter, base + "/ex/jira/b/issue", http_request{}, o);
+    CHECK(b.status == 200);
+    CHECK_FALSE(a_done.is_set());
+
+    clock->advance(5s);
+    co_await a_done.wait();
+    if (a_error) std::rethrow_exception(a_error);
+    CHECK(a->status == 200);
+    CHECK(hits["/ex/jira/a/issue"] == 2);
+    co_await server.shutdown(1s);
+  });
+}
