@@ -40,7 +40,7 @@ awaitable<std::optional<jira_issue>> jira_writer::find_by_label(std::string cons
 }
 
 awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_id, desired_state const& desired,
-                                           sys_seconds now) {
+                                           json::object state, std::string hash, sys_seconds now) {
   // The intent is durable before Jira sees the request: after a crash the record is looked
   // up by its label instead of being created a second time.
   issue_entry intent;
@@ -76,8 +76,8 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
   issue_entry entry;
   entry.key = created.key;
   entry.id = created.id;
-  entry.state = desired.to_json();
-  entry.hash = content_hash(entry.state);
+  entry.state = std::move(state);
+  entry.hash = std::move(hash);
   co_return entry;
 }
 
@@ -122,7 +122,7 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   }
 
   if (!previous || previous->key.empty()) {
-    out.entry = co_await create(e, record_id, desired, now);
+    out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now);
     out.action = "created";
     out.message = "created " + out.entry.key;
     auto note = co_await apply_workflow(out.entry.key, desired.target);
@@ -131,28 +131,32 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
     co_return out;
   }
 
-  out.entry = *previous;
   if (previous->hash == hash && previous->workflow == target) {
+    out.entry = std::move(*previous);
     out.action = "unchanged";
     co_return out;
   }
 
   auto update = diff(previous->state, desired, jira_.flavour());
+  // The stored state is large: move it instead of copying; `previous` is not read below.
+  auto const old_workflow = previous->workflow;
+  out.entry = std::move(*previous);
+  previous.reset();
   std::vector<std::string> notes;
   if (update.edit) {
     auto edit = std::move(*update.edit);
-    bool exists = co_await jira_.update_issue(previous->key, std::move(edit));
+    bool exists = co_await jira_.update_issue(out.entry.key, std::move(edit));
     if (!exists) {
       if (!settings_.recreate_deleted) {
         out.action = "deleted_in_jira";
-        out.message = previous->key + " was deleted in Jira; not recreated (tenant setting recreate_deleted is off)";
-        out.entry.state = state;  // remember the content so the record is not retried every cycle
-        out.entry.hash = hash;
+        out.message = out.entry.key + " was deleted in Jira; not recreated (tenant setting recreate_deleted is off)";
+        out.entry.state = std::move(state);  // remember the content so the record is not retried every cycle
+        out.entry.hash = std::move(hash);
         out.entry.workflow = target;
         co_return out;
       }
-      auto old_key = previous->key;
-      out.entry = co_await create(e, record_id, desired, now);
+      auto old_key = out.entry.key;
+      out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now);
       out.entry.workflow = target;
       out.action = "recreated";
       out.message = old_key + " was deleted in Jira; recreated as " + out.entry.key;
@@ -163,15 +167,15 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   // An adopted issue starts from an unknown state: its "changes" are not news to anyone.
   if (update.comment && settings_.comment_on_change && out.action != "adopted") {
     auto comment = std::move(*update.comment);
-    co_await jira_.comment(previous->key, std::move(comment));
+    co_await jira_.comment(out.entry.key, std::move(comment));
     notes.push_back("commented on the change");
   }
-  if (previous->workflow != target) {
-    auto note = co_await apply_workflow(previous->key, desired.target);
+  if (old_workflow != target) {
+    auto note = co_await apply_workflow(out.entry.key, desired.target);
     if (!note.empty()) notes.push_back(note);
   }
   out.entry.state = std::move(state);
-  out.entry.hash = hash;
+  out.entry.hash = std::move(hash);
   out.entry.workflow = target;
   out.entry.intent_at.reset();
   if (out.action.empty()) out.action = notes.empty() ? "unchanged" : "updated";

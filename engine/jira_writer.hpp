@@ -57,8 +57,9 @@ class jira_writer {
   awaitable<bool> link_invoice(std::string invoice_issue_key, std::string order_id);
 
  private:
+  // `state` and `hash` are desired.to_json() and its content_hash, computed once by write().
   awaitable<issue_entry> create(entity e, std::string const& record_id, desired_state const& desired,
-                                sys_seconds now);
+                                boost::json::object state, std::string hash, sys_seconds now);
   awaitable<std::optional<jira_issue>> find_by_label(std::string const& label);
   awaitable<std::string> apply_workflow(std::string const& key, workflow_target target);
 

@@ -209,9 +209,53 @@ workflow_target desired_transition(purchase_order const& po) {
   return workflow_target::none;
 }
 
+namespace {
+
+// Field values longer than this (serialized) are stored as their digest: diff only needs
+// to know whether they changed, and the description (an ADF table of every line) would
+// otherwise make each issue-map entry several KB to write, read and hash on every sync.
+constexpr std::size_t digest_over = 256;
+constexpr std::string_view digest_key = "$digest";
+
+std::string value_digest(std::string_view serialized) { return sha256_hex(serialized); }
+
+// A stored {"$digest": "…"} stands for a long value.
+std::optional<std::string_view> stored_digest(json::value const& v) {
+  auto const* o = v.if_object();
+  if (!o || o->size() != 1) return std::nullopt;
+  auto const* d = o->if_contains(digest_key);
+  if (!d || !d->is_string()) return std::nullopt;
+  return std::string_view{d->get_string()};
+}
+
+bool same_value(json::value const& stored, json::value const& next) {
+  if (auto digest = stored_digest(stored)) return *digest == value_digest(json::serialize(next));
+  return stored == next;
+}
+
+}  // namespace
+
 json::object desired_state::to_json() const {
+  json::object stored_fields;
+  stored_fields.reserve(fields.size());
+  for (auto const& kv : fields) {
+    bool small = kv.value().is_number() || kv.value().is_bool() || kv.value().is_null() ||
+                 (kv.value().is_string() && kv.value().get_string().size() < digest_over / 2);
+    if (small) {
+      stored_fields.emplace(kv.key(), kv.value());
+      continue;
+    }
+    auto text = json::serialize(kv.value());
+    if (text.size() <= digest_over) {
+      stored_fields.emplace(kv.key(), kv.value());
+      continue;
+    }
+    json::object digest;
+    digest[digest_key] = value_digest(text);
+    stored_fields.emplace(kv.key(), std::move(digest));
+  }
   json::object out;
-  out["fields"] = fields;
+  out["fields"] = std::move(stored_fields);
   out["facts"] = facts;
   return out;
 }
@@ -398,7 +442,7 @@ issue_update diff(json::object const& previous, desired_state const& next, jira_
   for (auto const& kv : next.fields) {
     if (never_updated(kv.key())) continue;
     auto const* old = prev_fields ? prev_fields->if_contains(kv.key()) : nullptr;
-    if (!old || *old != kv.value()) changed[kv.key()] = kv.value();
+    if (!old || !same_value(*old, kv.value())) changed[kv.key()] = kv.value();
   }
   if (prev_fields)
     for (auto const& kv : *prev_fields)

@@ -85,7 +85,8 @@ struct desired_state {
   boost::json::object source;   // value of the ml-connector.source issue property
   workflow_target target = workflow_target::none;
 
-  // {"fields":…,"facts":…}: what the issue map stores and content_hash() hashes.
+  // {"fields":…,"facts":…}: what the issue map stores and content_hash() hashes. Long
+  // field values (the description) are stored as {"$digest": sha256 of the value}.
   boost::json::object to_json() const;
 };
 

@@ -97,13 +97,13 @@ std::chrono::seconds interval_at(config::schedule const& s, std::chrono::system_
   return s.off_hours_interval;
 }
 
-std::chrono::steady_clock::duration jittered(std::chrono::seconds interval, double jitter, std::mt19937_64& rng) {
+std::chrono::steady_clock::duration jittered(std::chrono::seconds interval, double jitter, jitter_rng& rng) {
   using namespace std::chrono;
   auto base = duration_cast<milliseconds>(interval).count();
-  auto spread = static_cast<std::int64_t>(static_cast<double>(base) * std::clamp(jitter, 0.0, 1.0));
+  auto spread = static_cast<std::int64_t>(static_cast<double>(base) * std::clamp(jitter, 0.0, 0.5));
   if (spread <= 0) return interval;
-  std::uniform_int_distribution<std::int64_t> pick(-spread / 2, spread / 2);
-  return milliseconds{std::max<std::int64_t>(base + pick(rng), 1)};
+  std::uniform_int_distribution<std::int64_t> pick(0, spread);
+  return milliseconds{std::max<std::int64_t>(base - pick(rng), 1)};
 }
 
 }  // namespace mlc::engine

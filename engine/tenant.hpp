@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +18,7 @@
 #include "engine/jira_client.hpp"
 #include "engine/jira_writer.hpp"
 #include "engine/mapper.hpp"
+#include "engine/schedule.hpp"
 #include "engine/supplier_cache.hpp"
 #include "engine/tenant_store.hpp"
 #include "engine/x3_reader.hpp"
@@ -134,7 +134,7 @@ class tenant : public std::enable_shared_from_this<tenant> {
   std::string last_error_;
   std::optional<std::chrono::system_clock::time_point> last_success_;
   std::map<entity, sys_seconds> synced_through_;  // everything changed before this is in Jira
-  std::mt19937_64 jitter_rng_;
+  jitter_rng jitter_rng_;
 };
 
 }  // namespace mlc::engine

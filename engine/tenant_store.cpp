@@ -47,11 +47,16 @@ std::optional<entity> parse_entity(std::string_view name) {
 }
 
 json::object issue_entry::to_json() const {
+  auto o = fields_json();
+  o["state"] = state;
+  return o;
+}
+
+json::object issue_entry::fields_json() const {
   json::object o;
   o["key"] = key;
   o["id"] = id;
   o["hash"] = hash;
-  o["state"] = state;
   if (intent_at) o["intent_at"] = format_timestamp(*intent_at);
   o["workflow"] = workflow;
   o["linked"] = linked;
@@ -67,7 +72,7 @@ std::optional<issue_entry> issue_entry::from_json(std::string_view text) {
   e.key = str(*o, "key");
   e.id = str(*o, "id");
   e.hash = str(*o, "hash");
-  if (auto const* s = o->if_contains("state"); s && s->is_object()) e.state = s->as_object();
+  if (auto* s = o->if_contains("state"); s && s->is_object()) e.state = std::move(s->as_object());
   if (auto t = str(*o, "intent_at"); !t.empty()) e.intent_at = parse_timestamp(t);
   e.workflow = str(*o, "workflow");
   if (e.workflow.empty()) e.workflow = "none";
@@ -182,7 +187,13 @@ storage::write_op tenant_store::put_watermark(entity e, watermark const& wm) con
 }
 
 storage::write_op tenant_store::put_issue(entity e, std::string_view record_id, issue_entry const& entry) const {
-  return {column::issue_map, record_key(e, record_id), json::serialize(entry.to_json())};
+  // to_json() without deep-copying the (large) state into it first.
+  auto text = json::serialize(entry.fields_json());
+  text.pop_back();  // '}'
+  text += ",\"state\":";
+  text += json::serialize(entry.state);
+  text += '}';
+  return {column::issue_map, record_key(e, record_id), std::move(text)};
 }
 
 storage::write_op tenant_store::drop_issue(entity e, std::string_view record_id) const {

@@ -38,6 +38,7 @@ struct issue_entry {
   std::string source_hash;
 
   boost::json::object to_json() const;
+  boost::json::object fields_json() const;  // to_json() without "state"
   static std::optional<issue_entry> from_json(std::string_view text);
 };
 

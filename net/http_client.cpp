@@ -364,6 +364,9 @@ awaitable<http_response> http_client::send(std::string url, http_request request
                                         " is not retried because it is not idempotent");
       throw failure;
     }
+    // A pooled connection keeps its read buffer: give back what a large page grew it to,
+    // or every tenant holds its biggest response's worth of memory between polls.
+    if (connection.buffer.size() == 0 && connection.buffer.capacity() > 8192) connection.buffer.shrink_to_fit();
     lease.give_back(outcome.keep_alive);
     self->observe(target, outcome.response.status, started);
     co_return std::move(outcome.response);

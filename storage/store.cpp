@@ -262,6 +262,20 @@ void store::commit_now(write_batch batch) {
   if (waiter->error) std::rethrow_exception(waiter->error);
 }
 
+void store::write_unsynced(write_batch const& ops) {
+  impl_->require_writable();
+  rocksdb::WriteBatch batch;
+  for (auto const& op : ops) {
+    auto s = op.value ? batch.Put(impl_->cf(op.cf), op.key, *op.value) : batch.Delete(impl_->cf(op.cf), op.key);
+    if (!s.ok()) impl_->fail("building a write batch", s);
+  }
+  if (batch.Count() == 0) return;
+  auto wo = impl_->write_options();
+  wo.sync = false;
+  auto s = impl_->db->Write(wo, &batch);
+  if (!s.ok()) impl_->fail("unsynced write", s);
+}
+
 void store::drop_tenant(std::string_view tenant) {
   impl_->require_writable();
   auto begin = tenant_prefix(tenant);

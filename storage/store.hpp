@@ -127,6 +127,12 @@ class store {
   // Blocking commit through the same writer, for CLI tools and setup. Never call it on
   // an io_context thread.
   void commit_now(write_batch);
+  // Atomic write from the calling thread without waiting for a WAL sync (a memtable insert
+  // and a write() to the WAL, microseconds). It survives a crash of the process at once,
+  // and a crash of the machine once any later commit() has synced the WAL, which is
+  // sequential. Only for writes whose loss with the machine is recovered from: a create's
+  // result, whose durable intent is resolved by an exact search after a restart.
+  void write_unsynced(write_batch const&);
 
   // Deletes every key with the tenant prefix in every column family (durable on return).
   void drop_tenant(std::string_view tenant);

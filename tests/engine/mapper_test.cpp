@@ -367,3 +367,30 @@ TEST_CASE("diff against a missing or corrupt previous state sends everything and
   auto corrupt = json::parse(R"({"fields":[1],"facts":"x"})").as_object();
   CHECK(diff(corrupt, next, jira_flavour::cloud).edit->at("fields").as_object().size() == next.fields.size() - 3);
 }
+
+TEST_CASE("long field values are stored as digests and still diff exactly") {
+  auto before = map_purchase_order(order(), std::string("Acme Metals"), settings());
+  auto kept = stored(before);
+  REQUIRE(kept.at("fields").at("description").is_object());
+  CHECK(kept.at("fields").at("description").as_object().contains("$digest"));
+  CHECK(kept.at("fields").at("summary") == before.fields.at("summary"));  // short values stay as they are
+  CHECK(json::serialize(kept).size() < json::serialize(before.fields).size());
+  CHECK_FALSE(diff(kept, before, jira_flavour::cloud).edit);
+
+  // A change only inside the description (one line's product) is still seen.
+  auto po = order();
+  po.lines[0].product = "Another product";
+  auto after = map_purchase_order(po, std::string("Acme Metals"), settings());
+  auto update = diff(kept, after, jira_flavour::cloud);
+  REQUIRE(update.edit);
+  auto const& fields = update.edit->at("fields").as_object();
+  CHECK(fields.size() == 1);
+  CHECK(fields.at("description") == after.fields.at("description"));  // Jira gets the value, not the digest
+
+  // States stored with full values (before digests) compare by value.
+  json::object legacy;
+  legacy["fields"] = before.fields;
+  legacy["facts"] = before.facts;
+  CHECK_FALSE(diff(legacy, before, jira_flavour::cloud).edit);
+  CHECK(diff(legacy, after, jira_flavour::cloud).edit);
+}

@@ -53,19 +53,19 @@ TEST_CASE("without an off-hours interval the interval always applies") {
   CHECK(engine::interval_at(s, at(2026, 7, 18, 3)) == seconds{45});
 }
 
-TEST_CASE("jitter spreads polls within ±jitter/2 of the interval and is repeatable per seed") {
-  std::mt19937_64 rng(42);
+TEST_CASE("jitter spreads polls over [interval - jitter, interval] and is repeatable per seed") {
+  engine::jitter_rng rng(42);
   milliseconds lo = milliseconds::max(), hi = milliseconds::zero();
   for (int i = 0; i < 2000; ++i) {
     auto d = duration_cast<milliseconds>(engine::jittered(seconds{60}, 0.2, rng));
     lo = std::min(lo, d);
     hi = std::max(hi, d);
   }
-  CHECK(lo >= milliseconds{54'000});
-  CHECK(hi <= milliseconds{66'000});
+  CHECK(lo >= milliseconds{48'000});
+  CHECK(hi <= milliseconds{60'000});  // never later than the configured interval
   CHECK(hi - lo > milliseconds{10'000});  // really spread, not constant
-  std::mt19937_64 a(7), b(7);
+  engine::jitter_rng a(7), b(7);
   CHECK(engine::jittered(seconds{60}, 0.2, a) == engine::jittered(seconds{60}, 0.2, b));
-  std::mt19937_64 none(1);
+  engine::jitter_rng none(1);
   CHECK(engine::jittered(seconds{60}, 0.0, none) == seconds{60});
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -208,4 +209,25 @@ TEST_CASE("size_bytes grows with data and the on_batch hook sees each group") {
   CHECK(s->size_bytes() > before);
   s->close();
   CHECK(records == 1);
+}
+
+TEST_CASE("write_unsynced is visible at once and survives the process being killed") {
+  temp_dir dir;
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto s = store::open(dir.path());
+    s->write_unsynced({{column::issue_map, make_key("t", "r1"), "OPS-1"}, {column::watermarks, make_key("t", "w"), "7"}});
+    bool seen = s->get(column::issue_map, make_key("t", "r1")) == std::optional<std::string>{"OPS-1"};
+    if (!seen) ::_exit(3);
+    ::kill(::getpid(), SIGKILL);  // no close, no flush, no sync
+    ::_exit(4);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+  auto s = store::open(dir.path());
+  CHECK(s->get(column::issue_map, make_key("t", "r1")) == std::optional<std::string>{"OPS-1"});
+  CHECK(s->get(column::watermarks, make_key("t", "w")) == std::optional<std::string>{"7"});
 }
