@@ -1,6 +1,7 @@
 #include "tests/emulators/graphql_executor.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -37,7 +38,9 @@ using field_error = query_error;
 class executor {
  public:
   executor(object_type const& root_type, void const* root, request const& req, limits const& lim)
-      : root_type_{root_type}, root_{root}, req_{req}, lim_{lim} {}
+      : root_type_{root_type}, root_{root}, req_{req}, lim_{lim} {
+    path_.reserve(16);
+  }
 
   // Clients send the same few query texts again and again: keep their parse trees.
   static std::shared_ptr<document const> parse_cached(std::string const& text) {
@@ -194,12 +197,30 @@ class executor {
 
   struct merged_field;
   using field_list = std::vector<std::pair<std::string, merged_field>>;
+  // The connection/edge/page-info field a name stands for, found once per selection
+  // rather than by string comparison for every edge of every page.
+  enum class role : std::uint8_t {
+    other, typename_, total_count, page_info, edges, cursor, node,
+    has_next, has_previous, end_cursor, start_cursor
+  };
+  static role role_of(std::string const& name) {
+    static std::map<std::string, role, std::less<>> const k{
+        {"__typename", role::typename_},  {"totalCount", role::total_count}, {"pageInfo", role::page_info},
+        {"edges", role::edges},           {"cursor", role::cursor},          {"node", role::node},
+        {"hasNextPage", role::has_next},  {"hasPreviousPage", role::has_previous},
+        {"endCursor", role::end_cursor},  {"startCursor", role::start_cursor}};
+    auto it = k.find(name);
+    return it == k.end() ? role::other : it->second;
+  }
+
   struct merged_field {
     selection const* first = nullptr;
     std::vector<selection_set const*> subsets;
     field_def const* def = nullptr;  // resolved on the object type, when there is one
     std::string prefix;              // "\"key\":" ready to append
     mutable field_list const* children = nullptr;  // collected(subsets), once looked up
+    role r = role::other;
+    std::string comma_prefix;  // "," + prefix: every key but the first
   };
 
   void collect(std::vector<selection_set const*> const& sets, field_list& out) const {
@@ -219,7 +240,7 @@ class executor {
         auto key = sel.response_key();
         auto it = std::find_if(out.begin(), out.end(), [&](auto const& p) { return p.first == key; });
         if (it == out.end()) {
-          out.emplace_back(key, merged_field{&sel, {}, nullptr, {}, nullptr});
+          out.emplace_back(key, merged_field{&sel, {}, nullptr, {}, nullptr, role_of(sel.name), {}});
           it = std::prev(out.end());
         }
         if (!sel.selections.empty()) it->second.subsets.push_back(&sel.selections);
@@ -236,6 +257,7 @@ class executor {
     for (auto& [k, mf] : fields) {
       append_json_string(mf.prefix, k);
       mf.prefix += ':';
+      mf.comma_prefix = "," + mf.prefix;
       if (type) {
         auto d = type->fields.find(mf.first->name);
         if (d != type->fields.end()) mf.def = &d->second;
@@ -272,9 +294,8 @@ class executor {
   }
 
   static void key(std::string& out, bool& first, merged_field const& mf) {
-    if (!first) out += ',';
+    out += first ? mf.prefix : mf.comma_prefix;
     first = false;
-    out += mf.prefix;
   }
 
   void exec_object(object_type const& type, void const* obj, field_list const& fields, std::string& out) {
@@ -316,7 +337,7 @@ class executor {
     for (auto const& [k, mf] : fields) {
       auto const& sel = *mf.first;
       key(out, first, mf);
-      if (sel.name == "__typename") {
+      if (mf.r == role::typename_) {
         append_json_string(out, f.type->name + "_Operations");
         continue;
       }
@@ -407,9 +428,10 @@ class executor {
     std::size_t total = rows.size();
 
     std::size_t begin = 0, end = rows.size();
-    std::vector<key_part> probe(nk);
+    std::vector<key_part> probe;
     if (a.after.is_string()) {
       auto k = decode_cursor(a.after.get_string(), nk);
+      probe.resize(nk);
       key_of_json(keys, k, probe.data());
       begin = std::size_t(std::upper_bound(rows.begin(), rows.end(), probe.data(),
                                            [&](key_part const* key, row const& r) { return less(key, r.key); }) -
@@ -417,6 +439,7 @@ class executor {
     }
     if (a.before.is_string()) {
       auto k = decode_cursor(a.before.get_string(), nk);
+      probe.resize(nk);
       key_of_json(keys, k, probe.data());
       end = std::size_t(std::lower_bound(rows.begin(), rows.end(), probe.data(),
                                          [&](row const& r, key_part const* key) { return less(r.key, key); }) -
@@ -451,27 +474,28 @@ class executor {
     out += '{';
     bool first_key = true;
     for (auto const& [k, mf] : fields) {
-      auto const& name = mf.first->name;
       key(out, first_key, mf);
-      if (name == "__typename") {
+      if (mf.r == role::typename_) {
         append_json_string(out, type.name + "Connection");
-      } else if (name == "totalCount") {
+      } else if (mf.r == role::total_count) {
         append_json_number(out, std::int64_t(total));
-      } else if (name == "pageInfo") {
+      } else if (mf.r == role::page_info) {
         auto const& pf = children(mf);
         out += '{';
         bool pfirst = true;
         for (auto const& [pk, pmf] : pf) {
-          auto const& pn = pmf.first->name;
           key(out, pfirst, pmf);
-          if (pn == "__typename") out += "\"PageInfo\"";
-          else if (pn == "hasNextPage") out += has_next ? "true" : "false";
-          else if (pn == "hasPreviousPage") out += has_previous ? "true" : "false";
-          else if (pn == "endCursor") end > begin ? cursor(end - 1) : void(out += "null");
-          else if (pn == "startCursor") end > begin ? cursor(begin) : void(out += "null");
+          switch (pmf.r) {
+            case role::typename_: out += "\"PageInfo\""; break;
+            case role::has_next: out += has_next ? "true" : "false"; break;
+            case role::has_previous: out += has_previous ? "true" : "false"; break;
+            case role::end_cursor: end > begin ? cursor(end - 1) : void(out += "null"); break;
+            case role::start_cursor: end > begin ? cursor(begin) : void(out += "null"); break;
+            default: break;
+          }
         }
         out += '}';
-      } else if (name == "edges") {
+      } else if (mf.r == role::edges) {
         auto const& ef = children(mf);
         out += '[';
         path_.push_back(path_item{k});
@@ -481,11 +505,10 @@ class executor {
           out += '{';
           bool efirst = true;
           for (auto const& [ek, emf] : ef) {
-            auto const& en = emf.first->name;
             key(out, efirst, emf);
-            if (en == "__typename") append_json_string(out, type.name + "Edge");
-            else if (en == "cursor") cursor(i);
-            else if (en == "node") {
+            if (emf.r == role::typename_) append_json_string(out, type.name + "Edge");
+            else if (emf.r == role::cursor) cursor(i);
+            else if (emf.r == role::node) {
               path_.push_back(path_item{ek});
               exec_object(type, rows[i].item, children(emf, &type), out);
               path_.pop_back();
