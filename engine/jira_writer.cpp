@@ -40,13 +40,16 @@ awaitable<std::optional<jira_issue>> jira_writer::find_by_label(std::string cons
 }
 
 awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_id, desired_state const& desired,
-                                           json::object state, std::string hash, sys_seconds now) {
+                                           json::object state, std::string hash, sys_seconds now,
+                                           bool intent_committed) {
   // The intent is durable before Jira sees the request: after a crash the record is looked
   // up by its label instead of being created a second time.
-  issue_entry intent;
-  intent.intent_at = now;
-  storage::write_batch batch{store_.put_issue(e, record_id, intent)};
-  co_await store_.store().commit(std::move(batch));
+  if (!intent_committed) {
+    issue_entry intent;
+    intent.intent_at = now;
+    storage::write_batch batch{store_.put_issue(e, record_id, intent)};
+    co_await store_.store().commit(std::move(batch));
+  }
 
   auto body = create_body(desired);
   jira_issue_ref created;
@@ -97,12 +100,14 @@ awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workf
 }
 
 awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, desired_state desired,
-                                            std::optional<issue_entry> previous, sys_seconds now) {
+                                            std::optional<issue_entry> previous, sys_seconds now,
+                                            bool fresh_intent) {
   auto state = desired.to_json();
   auto hash = content_hash(state);
   auto target = std::string{to_string(desired.target)};
   write_outcome out;
 
+  if (fresh_intent) previous.reset();  // nothing was sent: nothing to look for
   if (previous && previous->key.empty() && previous->intent_at) {
     // A create was attempted before and its outcome is unknown.
     auto existing = co_await find_by_label(desired.label);
@@ -122,7 +127,7 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   }
 
   if (!previous || previous->key.empty()) {
-    out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now);
+    out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now, fresh_intent);
     out.action = "created";
     out.message = "created " + out.entry.key;
     auto note = co_await apply_workflow(out.entry.key, desired.target);

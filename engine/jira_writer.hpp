@@ -48,9 +48,12 @@ class jira_writer {
  public:
   jira_writer(jira_client& jira, tenant_store& store, writer_settings settings);
 
-  // `previous` is the record's issue-map entry, if any. Throws sync_error, record_deferred.
+  // `previous` is the record's issue-map entry, if any. `fresh_intent`: `previous` is a
+  // create intent the caller committed this cycle and nothing was sent yet, so there is
+  // nothing to look for and the create needs no intent of its own.
+  // Throws sync_error, record_deferred.
   awaitable<write_outcome> write(entity e, std::string record_id, desired_state desired,
-                                 std::optional<issue_entry> previous, sys_seconds now);
+                                 std::optional<issue_entry> previous, sys_seconds now, bool fresh_intent = false);
 
   // Links an invoice's issue to its order's issue ("Relates"), once both exist. Returns
   // true when linked now; false when the order has no issue yet.
@@ -59,7 +62,8 @@ class jira_writer {
  private:
   // `state` and `hash` are desired.to_json() and its content_hash, computed once by write().
   awaitable<issue_entry> create(entity e, std::string const& record_id, desired_state const& desired,
-                                boost::json::object state, std::string hash, sys_seconds now);
+                                boost::json::object state, std::string hash, sys_seconds now,
+                                bool intent_committed = false);
   awaitable<std::optional<jira_issue>> find_by_label(std::string const& label);
   awaitable<std::string> apply_workflow(std::string const& key, workflow_target target);
 

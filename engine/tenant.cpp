@@ -229,7 +229,7 @@ awaitable<void> tenant::park(entity e, std::string const& id, std::string api, s
 
 template <class Record>
 awaitable<std::string> tenant::process(entity e, Record const& record, std::string_view api, sys_seconds now,
-                                       storage::write_batch& carry) {
+                                       storage::write_batch& carry, bool fresh_intent, bool* sent) {
   using traits = record_traits<Record>;
   std::optional<std::string> supplier_name;
   std::exception_ptr failure;
@@ -252,7 +252,8 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   write_outcome outcome;
   try {
     auto desired = traits::map(record, supplier_name, mapping(e));
-    outcome = co_await writer_->write(e, record.id, std::move(desired), std::move(previous), now);
+    if (sent) *sent = true;  // from here on Jira may have seen it
+    outcome = co_await writer_->write(e, record.id, std::move(desired), std::move(previous), now, fresh_intent);
   } catch (record_deferred const&) {
     throw;
   } catch (...) {
@@ -310,8 +311,29 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       read_failure = std::current_exception();
     }
     if (read_failure) throw classify(read_failure, "x3");
+    // Records new to the issue map get their create intents in one commit for the page:
+    // one WAL sync instead of one per created record.
+    std::set<std::string> unsent;
+    {
+      storage::write_batch intents;
+      issue_entry intent;
+      intent.intent_at = to_seconds(services_.clock());
+      for (auto const& result : page.records)
+        if (auto const* r = std::get_if<Record>(&result); r && !store_.issue(e, r->id) && !store_.parked(e, r->id)) {
+          intents.push_back(store_.put_issue(e, r->id, intent));
+          unsent.insert(r->id);
+        }
+      if (unsent.size() > 1) {
+        co_await store_.store().commit(std::move(intents));
+      } else {
+        unsent.clear();  // a single create commits its own intent just as cheaply
+      }
+    }
     for (auto& result : page.records) {
-      if (stopping_) co_return;
+      if (stopping_) {
+        co_await drop_unsent(e, unsent);
+        co_return;
+      }
       if (auto* bad = std::get_if<record_error>(&result)) {
         auto id = bad->id.empty() ? "unreadable-" + sha256_hex(bad->raw_json).substr(0, 12) : bad->id;
         // Already parked as it is: replay retries it; parking it again would only repeat the audit.
@@ -340,8 +362,10 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       std::string action;
       std::exception_ptr failure;
       bool deferred = false;
+      bool const fresh = unsent.contains(record.id);
+      bool sent = false;
       try {
-        action = co_await process(e, record, api, to_seconds(services_.clock()), pending);
+        action = co_await process(e, record, api, to_seconds(services_.clock()), pending, fresh, &sent);
       } catch (record_deferred const&) {
         deferred = true;
       } catch (...) {
@@ -353,9 +377,14 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
         ++report.actions["deferred"];
         continue;
       }
+      if (fresh && (sent || !failure)) unsent.erase(record.id);  // its intent now tells what happened
       if (failure) {
         auto why = classify(failure, "jira");
-        if (why.kind() != failure_kind::bad_record) throw why;
+        if (why.kind() != failure_kind::bad_record) {
+          co_await drop_unsent(e, unsent);
+          throw why;
+        }
+        if (unsent.erase(record.id) > 0) pending.push_back(store_.drop_issue(e, record.id));
         co_await park<Record>(e, record.id, "record", record_json(record), why, std::move(pending));
         pending.clear();
         action = "parked";
@@ -375,6 +404,16 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
     next = std::move(page.next);
   } while (next && !stopping_);
   if (!hold && !stopping_) synced_through_[e] = poll_start - config_.skew_margin;
+}
+
+awaitable<void> tenant::drop_unsent(entity e, std::set<std::string>& unsent) {
+  if (unsent.empty()) co_return;
+  // Never sent: without their intents they are plain new records again next cycle,
+  // instead of waiting out the search window for an issue that cannot exist.
+  storage::write_batch batch;
+  for (auto const& id : unsent) batch.push_back(store_.drop_issue(e, id));
+  unsent.clear();
+  co_await store_.store().commit(std::move(batch));
 }
 
 awaitable<int> tenant::replay(std::optional<std::string> only) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <boost/asio/steady_timer.hpp>
@@ -101,9 +102,14 @@ class tenant : public std::enable_shared_from_this<tenant> {
  private:
   template <class Record>
   awaitable<void> sync_entity(entity e, sys_seconds poll_start, cycle_report& report);
+  // `fresh_intent`: the record had no issue entry and its create intent was committed
+  // with its page's (sync_entity); it has not been sent to Jira. `*sent` becomes true
+  // once Jira may have seen the record.
   template <class Record>
   awaitable<std::string> process(entity e, Record const& record, std::string_view api, sys_seconds now,
-                                 storage::write_batch& carry);
+                                 storage::write_batch& carry, bool fresh_intent = false, bool* sent = nullptr);
+  // Drops the page's create intents whose records were never sent (the cycle stopped).
+  awaitable<void> drop_unsent(entity e, std::set<std::string>& unsent);
   template <class Record>
   awaitable<void> park(entity e, std::string const& id, std::string api, std::string raw, sync_error const& why,
                        storage::write_batch extra);

@@ -47,6 +47,9 @@ def parse():
     p.add_argument("--idle-interval", default="60s", help="poll interval of the idle phases")
     p.add_argument("--idle-window", type=float, default=120.0, help="seconds the idle cost is measured over")
     p.add_argument("--search-lag-ms", type=int, default=1500)
+    p.add_argument("--jira-rps", type=float, default=None,
+                   help="node config limits.jira.requests_per_second (and burst): the default 20 per site "
+                        "binds a run of few tenants, hiding the connector's own cost")
     p.add_argument("--x3-api", default="mixed")
     p.add_argument("--jira-flavour", default="mixed")
     p.add_argument("--jira-auth", default="basic", help="basic|oauth2|mixed for cloud tenants (oauth2: 3LO via the gateway)")
@@ -222,6 +225,9 @@ def active_phase(a, bins, work, seed, fields):
     node = None
     try:
         world.patch_config(emu.config_path, work.file("data-active"), interval=a.active_interval, jitter=a.jitter)
+        if a.jira_rps:
+            world.patch_node(emu.config_path, {"limits": {"jira": {"requests_per_second": a.jira_rps,
+                                                                   "burst": a.jira_rps, "max_in_flight": 16}}})
         node = world.connector(bins, work, emu.config_path, log_level="warn")
         t = time.monotonic()
         node.setup(timeout=3600)

@@ -36,6 +36,8 @@ def parse():
     p.add_argument("--fault-rate", type=float, default=0.20, help="share of X3 and Jira requests that fail")
     p.add_argument("--timeout-rate", type=float, default=0.005,
                    help="part of --fault-rate that hangs past the client's 30 s operation timeout")
+    p.add_argument("--reset-rate", type=float, default=0.02,
+                   help="part of --fault-rate whose connection is reset (TCP RST) without an answer")
     p.add_argument("--drop-hang-ms", type=int, default=31000, help="how long a timed-out request hangs")
     p.add_argument("--token-lifetime-s", type=int, default=4, help="X3 OAuth2 and Jira 3LO access token lifetime")
     p.add_argument("--expire-every", type=float, default=3.0, help="seconds between forced token expiries")
@@ -54,11 +56,12 @@ def parse():
 
 
 def fault_knobs(a, system):
-    errors = max(0.0, a.fault_rate - a.timeout_rate)
+    errors = max(0.0, a.fault_rate - a.timeout_rate - a.reset_rate)
     k = {
         "error_rates": {"429": round(errors * 0.40, 4), "500": round(errors * 0.20, 4),
                         "502": round(errors * 0.15, 4), "503": round(errors * 0.25, 4)},
-        "drop_rate": a.timeout_rate,
+        "drop_rate": a.reset_rate,
+        "hang_rate": a.timeout_rate,
         "retry_after_s": 1,
         "token_lifetime_s": a.token_lifetime_s,
         "refresh_grace_ms": a.refresh_grace_ms,

@@ -217,6 +217,15 @@ def patch_config(path, data_dir, interval="2s", jitter=0.2, extra_defaults=None)
     return cfg
 
 
+def patch_node(path, settings):
+    """Sets node-level keys ("limits", "search_window") of a node config."""
+    with open(path) as f:
+        cfg = json.load(f)
+    cfg.update(settings)
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=1)
+
+
 class connector:
     """The real ml-connector binary: setup, run (restartable), kill, stop, metrics, CPU and RSS."""
 
