@@ -38,7 +38,10 @@ void connection_pool::lease::give_back(bool reusable) {
 }
 
 connection_pool::connection_pool(asio::any_io_executor ex, std::size_t max_per_origin, clock::duration idle_timeout)
-    : executor_(std::move(ex)), max_per_origin_(std::max<std::size_t>(1, max_per_origin)), idle_timeout_(idle_timeout) {}
+    : executor_(std::move(ex)),
+      max_per_origin_(std::max<std::size_t>(1, max_per_origin)),
+      idle_timeout_(idle_timeout),
+      reaper_(executor_) {}
 
 connection_pool::~connection_pool() = default;
 
@@ -110,7 +113,31 @@ void connection_pool::release(std::string const& origin, std::shared_ptr<client_
     return;
   }
   --state.active;
-  if (reusable) state.idle.push_back(idle_entry{std::move(connection), clock::now()});
+  if (reusable) {
+    state.idle.push_back(idle_entry{std::move(connection), clock::now()});
+    arm_reaper();
+  }
+}
+
+void connection_pool::arm_reaper() {
+  if (reaper_armed_) return;
+  reaper_armed_ = true;
+  reaper_.expires_after(idle_timeout_);
+  reaper_.async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
+    if (alive.expired()) return;  // the pool is gone
+    reaper_armed_ = false;
+    if (!ec) reap();
+  });
+}
+
+void connection_pool::reap() {
+  auto now = clock::now();
+  bool left = false;
+  for (auto& [origin, state] : origins_) {
+    std::erase_if(state.idle, [&](idle_entry const& e) { return now - e.since >= idle_timeout_; });
+    left = left || !state.idle.empty();
+  }
+  if (left) arm_reaper();  // younger ones: look again one idle_timeout later
 }
 
 void connection_pool::clear_idle() {

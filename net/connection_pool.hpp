@@ -72,11 +72,18 @@ class connection_pool {
 
   void release(std::string const& origin, std::shared_ptr<client_connection> connection, bool reusable);
   lease make_lease(std::string const& origin, std::shared_ptr<client_connection> connection);
+  // Idle connections are closed once idle_timeout passes, not only when the origin is
+  // next used: a tenant polling every few minutes holds no socket in between.
+  void arm_reaper();
+  void reap();
 
   asio::any_io_executor executor_;
   std::size_t max_per_origin_;
   clock::duration idle_timeout_;
   std::unordered_map<std::string, origin_state> origins_;
+  asio::steady_timer reaper_;
+  bool reaper_armed_ = false;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();  // the reaper's handler checks it
 };
 
 }  // namespace mlc::net

@@ -223,6 +223,27 @@ TEST_CASE("http_client notices a pooled connection the server closed and opens a
   });
 }
 
+TEST_CASE("http_client closes pooled connections once idle_timeout passes, without another request", "[net][http_client]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    mlc::test::event client_closed{ioc.get_executor()};
+    std::string after;
+    mlc::test::raw_server server{ioc.get_executor(),
+                                 [&](mlc::test::raw_connection& c, std::size_t) -> awaitable<void> {
+                                   co_await c.read_request();
+                                   co_await c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                                   after = co_await c.read_until_closed();  // ends when the client closes
+                                   client_closed.notify();
+                                 }};
+    client_options options;
+    options.idle_timeout = std::chrono::seconds{0};
+    http_client client{ioc.get_executor(), options};
+    auto r = co_await client.send("http://127.0.0.1:" + std::to_string(server.port()) + "/", http_request{});
+    CHECK(r.body == "ok");
+    co_await client_closed.wait();  // the pool's reaper closed it: no request was sent since
+    CHECK(after.empty());
+  });
+}
+
 TEST_CASE("http_client times out connecting to a listener that never accepts", "[net][http_client][timeout]") {
   mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
     // Backlog 0 holds one pending connection; the filler takes it, later SYNs are dropped.
