@@ -25,7 +25,10 @@ struct client_options {
   std::chrono::milliseconds request_timeout{60'000};    // whole request, retries included
   std::size_t body_limit = 32 * 1024 * 1024;
   std::size_t max_connections_per_origin = 8;
-  std::chrono::seconds idle_timeout{50};  // pooled connections older than this are closed
+  // Pooled connections idle this long are closed. Servers close idle keep-alive connections
+  // after seconds (Node.js, under Sage X3's Syracuse, after 5 s; Apache after 5 s), so a
+  // longer hold mostly keeps dead sockets and buffers of tenants between polls.
+  std::chrono::seconds idle_timeout{15};
   std::optional<std::string> proxy;       // http://host:port; default from HTTPS_PROXY / HTTP_PROXY
   tls_options tls;
   std::string system = "other";  // label for metrics: "x3", "jira"
