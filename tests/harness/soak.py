@@ -105,7 +105,9 @@ def injected_faults(counters):
         for status, n in eps.get("injected", {}).items():
             out[f"{system}_{status}"] = out.get(f"{system}_{status}", 0) + n
         for _, n in eps.get("dropped", {}).items():
-            out[f"{system}_timeout"] = out.get(f"{system}_timeout", 0) + n
+            out[f"{system}_reset"] = out.get(f"{system}_reset", 0) + n
+        for _, n in eps.get("hung", {}).items():
+            out[f"{system}_hang"] = out.get(f"{system}_hang", 0) + n
     return out
 
 
