@@ -344,7 +344,14 @@ def idle_phase(a, bins, work, seed, n):
         perf = None
         if a.perf:
             perf = start_perf(node.proc.pid, sub.file("perf-idle.data"), min(a.perf_seconds, int(a.idle_window)))
-        time.sleep(a.idle_window)  # the measurement window itself
+        # The measurement window itself. Tenants poll in waves about an interval apart, so RSS
+        # and descriptors are sampled every second as well as read at the end.
+        rss_samples, fd_samples = [], []
+        window_end = time.monotonic() + a.idle_window
+        while time.monotonic() < window_end:
+            rss_samples.append(node.rss_kib())
+            fd_samples.append(len(os.listdir(f"/proc/{node.proc.pid}/fd")))
+            time.sleep(min(1.0, max(0.0, window_end - time.monotonic())))
         cpu2, t2, ecpu2 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
         c2 = requests_by_system(emu.counters())
         rss = node.rss_kib()
@@ -360,11 +367,16 @@ def idle_phase(a, bins, work, seed, n):
             "cpu_percent": (cpu2 - cpu1) / (t2 - t1) * 100, "x3_requests": w["x3"], "jira_requests": w["jira"],
             "cpu_us_per_poll": (cpu2 - cpu1) * 1e6 / polls if polls else float("nan"),
             "http_429": w["429"], "threads": threads, "fds": fds,
+            "rss_kib_mean": sum(rss_samples) / len(rss_samples), "rss_kib_max": max(rss_samples),
+            "rss_kib_per_tenant_mean": sum(rss_samples) / len(rss_samples) / n,
+            "fds_mean": sum(fd_samples) / len(fd_samples), "fds_max": max(fd_samples),
             "tenants_up": world.metric_sum(metrics, "mlc_tenants", state="active"),
             "emulator_cpu_percent": (ecpu2 - ecpu1) / (t2 - t1) * 100,
             "first_poll_seconds": t1 - t_ready, "loadavg": os.getloadavg()[0],
         }
-        log(f"idle {n}: RSS {rss / 1024:.1f} MiB = {result['rss_kib_per_tenant']:.1f} KiB/tenant; CPU "
+        log(f"idle {n}: RSS {rss / 1024:.1f} MiB = {result['rss_kib_per_tenant']:.1f} KiB/tenant at the end, "
+            f"{result['rss_kib_per_tenant_mean']:.1f} KiB/tenant on average over the window "
+            f"(max {result['rss_kib_max'] / 1024:.1f} MiB); fds {result['fds_mean']:.0f} on average; CPU "
             f"{result['cpu_percent']:.1f}% of a core over {result['window_s']:.0f} s "
             f"({result['cpu_us_per_poll']:.0f} µs per entity poll); {w['x3']} X3 and {w['jira']} Jira requests; "
             f"429s {w['429']}; {fds} fds, {threads} threads; active tenants {result['tenants_up']:.0f}")
@@ -405,8 +417,11 @@ def main():
         if len(idle) >= 2:
             lo, hi = idle[0], idle[-1]
             results["marginal_rss_kib_per_idle_tenant"] = (hi["rss_kib"] - lo["rss_kib"]) / (hi["tenants"] - lo["tenants"])
+            results["marginal_rss_kib_per_idle_tenant_mean"] = (
+                (hi["rss_kib_mean"] - lo["rss_kib_mean"]) / (hi["tenants"] - lo["tenants"]))
             log(f"marginal RSS per idle tenant ({lo['tenants']} -> {hi['tenants']}): "
-                f"{results['marginal_rss_kib_per_idle_tenant']:.1f} KiB")
+                f"{results['marginal_rss_kib_per_idle_tenant']:.1f} KiB at the end, "
+                f"{results['marginal_rss_kib_per_idle_tenant_mean']:.1f} KiB on average")
         print(json.dumps(results, indent=1), flush=True)
         if a.out:
             with open(a.out, "w") as f:
