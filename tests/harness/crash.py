@@ -107,11 +107,7 @@ def main():
         print(f"duplicates={verdict['duplicates']} missing={verdict['missing']} stale={verdict['stale']} "
               f"kills={kills} orphans={verdict['orphans']} records={verdict['records']} issues={verdict['issues']} "
               f"adopted={adopted} seed={seed}", flush=True)
-        world.print_problems(verdict)
-        for u in unexpected:
-            print("  problem:", u, flush=True)
-        ok = verdict["duplicates"] == 0 and verdict["missing"] == 0 and verdict["stale"] == 0 and not unexpected
-        return 0 if ok else 1
+        return world.finish(verdict, unexpected)
     except Exception as e:
         log(f"harness error: {e}")
         return 2

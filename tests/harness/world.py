@@ -434,9 +434,13 @@ def _converged(verdict):
     return verdict["duplicates"] + verdict["missing"] + verdict["stale"] + verdict["orphans"] == 0
 
 
-def print_problems(verdict):
-    for p in verdict.get("problems", [])[:20]:
+def finish(verdict, unexpected):
+    """Prints the comparison's problems and the run's own; the exit status: 0 only when
+    nothing is duplicated, missing or stale and nothing unexpected happened."""
+    for p in verdict.get("problems", [])[:20] + unexpected:
         print("  problem:", p, flush=True)
+    ok = verdict["duplicates"] == 0 and verdict["missing"] == 0 and verdict["stale"] == 0 and not unexpected
+    return 0 if ok else 1
 
 
 def machine_line():
