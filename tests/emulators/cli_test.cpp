@@ -62,7 +62,7 @@ TEST_CASE("mlc-emulator command line", "[cli]") {
   CHECK(parse_cli({"--help"}).help);
 }
 
-TEST_CASE("the same seed gives the same data; another seed does not", "[cli]") {
+TEST_CASE("the same seed gives the same data, another seed does not", "[cli]") {
   boost::asio::io_context ioc;
   auto make = [&](std::uint64_t seed) {
     mlc::emu::emulator_options o;

@@ -135,7 +135,7 @@ TEST_CASE("JQL subset: keys, properties, boolean logic, errors with Jira's wordi
   CHECK(error("labels ~ a") == "The operator '~' is not supported by the 'labels' field.");
 }
 
-TEST_CASE("Data Center search: startAt, maxResults, total; Cloud's old /search is gone", "[jira][search]") {
+TEST_CASE("Data Center search: startAt, maxResults, total, Cloud's old /search is gone", "[jira][search]") {
   mlc::emu::emulator_options o;
   o.tenants = 4;
   o.jira_flavour = "mixed";

@@ -32,7 +32,7 @@ std::string key_line(std::string const& id, char fill) { return id + ":" + std::
 
 }  // namespace
 
-TEST_CASE("secret encrypt seals for one tenant; keys rotate re-seals stored secrets with the newest key") {
+TEST_CASE("secret encrypt seals for one tenant, keys rotate re-seals stored secrets with the newest key") {
   test::temp_dir dir;
   auto keyfile = dir.path() / "master.key";
   std::ofstream(keyfile) << key_line("k1", 'a');

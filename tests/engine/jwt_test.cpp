@@ -99,7 +99,7 @@ TEST_CASE("sign_hs256 produces the token Python's hmac computes") {
         ".Sl0NApmMAzFlwJxMcKuLCI9uDCSp8A0ZtH9nNONrReg");
 }
 
-TEST_CASE("sign then verify round-trips; wrong secret and tampering are rejected") {
+TEST_CASE("sign then verify round-trips, wrong secret and tampering are rejected") {
   boost::json::object claims;
   claims["sub"] = "ADMIN";
   claims["n"] = 42;

@@ -244,7 +244,7 @@ TEST_CASE("api1 purchase orders: X3 flags, compact dates, blank dates and lines"
   CHECK(err(page.records[2]).field == "PORDERQ[0].POPLIN");
 }
 
-TEST_CASE("api1 invoices derive the tax amount; suppliers; last page has no next link") {
+TEST_CASE("api1 invoices derive the tax amount, suppliers, last page has no next link") {
   auto page = parse_api1_supplier_invoices(R"({"$resources":[
     {"NUM":"FINV-001","BPR":"ACME01","BPRVCR":"SUP-77","BPRDAT":"2026-01-20","ACCDAT":"20260121","CUR":"EUR",
      "AMTNOT":"1234.50","AMTATI":"1481.40","STA":2,"POHNUM":"4500123","UPDDATTIM":"2026-02-01T09:00:00+01:00"},
@@ -268,7 +268,7 @@ TEST_CASE("api1 invoices derive the tax amount; suppliers; last page has no next
   CHECK_FALSE(parse_api1_supplier(R"({"$resources":[]})"));
 }
 
-TEST_CASE("api1 diagnoses with severity error throw; warnings do not") {
+TEST_CASE("api1 diagnoses with severity error throw, warnings do not") {
   try {
     parse_api1_purchase_orders(R"({"$diagnoses":[{"$severity":"error","$message":"Unknown property: UPDDATTIMX"}]})");
     FAIL("expected a throw");
