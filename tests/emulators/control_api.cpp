@@ -58,7 +58,14 @@ net::http_response emulator::impl::control(net::http_request const& req, std::st
     }
     return json_response(200, json::object{{"x3", std::move(x3)}, {"jira", std::move(jira)}});
   }
-  if (seg.size() == 2 && seg[1] == "counters" && m == "GET") return json_response(200, counts.to_json());
+  if (seg.size() == 2 && seg[1] == "counters" && m == "GET") {
+    auto out = counts.to_json();
+    // Issues created, however they were asked for (POST /issue or one element of /issue/bulk).
+    std::int64_t created = 0;
+    for (auto const& t : tenants) created += t.jira->issues_created();
+    out["jira_issues_created"] = created;
+    return json_response(200, out);
+  }
   if (seg.size() == 2 && seg[1] == "config" && m == "GET") return json_response(200, node_config());
   if (seg.size() == 2 && seg[1] == "tenants" && m == "GET") {
     json::array list;

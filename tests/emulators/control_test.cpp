@@ -57,7 +57,7 @@ TEST_CASE("control: state and counters", "[control]") {
   f.call_json(f.control("GET", "/_emulator/nothing"), 404);
 }
 
-TEST_CASE("control: create, update, close and receive X3 records; stamps follow the lagging clock", "[control][x3]") {
+TEST_CASE("control: create, update, close and receive X3 records, stamps follow the lagging clock", "[control][x3]") {
   fixture f;
   post(f, "/_emulator/faults", json::object{{"x3", json::object{{"clock_lag_s", 90}}}});
   auto created = post(f, "/_emulator/x3/t0000/purchase_orders",
@@ -149,7 +149,7 @@ TEST_CASE("knob: injected errors carry each system's error format and Retry-Afte
   CHECK(f.call(f.jira(0, "GET", "/rest/api/3/myself")).status == 200);
 }
 
-TEST_CASE("knob: latency delays the answer; a drop resets the connection at once, a hang later", "[control]") {
+TEST_CASE("knob: latency delays the answer, a drop resets the connection at once, a hang later", "[control]") {
   mlc::emu::emulator_options o;
   o.drop_hang = 30ms;
   fixture f{o};
@@ -186,6 +186,16 @@ TEST_CASE("knob: latency delays the answer; a drop resets the connection at once
   CHECK(unanswered(f.jira(0, "GET", "/rest/api/3/myself")));
   CHECK(std::chrono::steady_clock::now() - t1 >= 30ms);
   CHECK(counted("hung") >= 1);
+
+  // A lost answer: the create happens, the client hears nothing.
+  post(f, "/_emulator/faults", json::object{{"jira", json::object{{"hang_rate", 0}, {"lost_answer_rate", 1}}}});
+  json::object create{{"fields", json::object{{"project", json::object{{"key", "OPS"}}},
+                                              {"issuetype", json::object{{"name", "Task"}}},
+                                              {"summary", "answer lost"}}}};
+  CHECK(unanswered(f.jira(0, "POST", "/rest/api/3/issue", mlc::emu::to_json_text(create))));
+  CHECK(counted("answer_lost") == 1);  // a POST is not retried
+  auto issues = f.call_json(f.control("GET", "/_emulator/state?tenant=t0000"), 200).at("jira").at("t0000").at("issues");
+  CHECK(issues.as_array().size() == 1);
 
   post(f, "/_emulator/faults", json::object{{"reset", true}});
   CHECK(f.call(f.jira(0, "GET", "/rest/api/3/myself")).status == 200);

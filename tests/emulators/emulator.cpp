@@ -248,6 +248,14 @@ awaitable<net::http_response> emulator::impl::handle(net::http_request req) {
     r = gw->handle(req, knobs_for, origin, endpoint, system);
   }
   counts.count(system, endpoint, r.status);
+  // The work is done, the answer never arrives (a proxy or the network failing on the
+  // way back): the client cannot tell whether anything happened.
+  if (fault_random.chance(sk.lost_answer_rate)) {
+    counts.count(system, "answer_lost", 0);
+    net::http_response lost;
+    lost.drop_connection = true;
+    co_return lost;
+  }
   co_return r;
 }
 

@@ -159,15 +159,20 @@ void jira_site::apply_changes(call const& c, jira_issue& target, json::object co
   }
 }
 
-net::http_response jira_site::create_issue(call& c) {
-  auto body = parse_body(c.req.body);
-  if (!body || !body->is_object()) return bad_payload();
-  auto const& o = body->get_object();
+jira_site::create_outcome jira_site::create_one(call const& c, json::value const& body) {
+  create_outcome out;
+  auto refuse = [&](std::vector<std::string> messages, json::object errors = {}) {
+    out.messages = std::move(messages);
+    out.errors = std::move(errors);
+    return std::move(out);
+  };
+  if (!body.is_object()) return refuse({"Invalid request payload. Refer to the REST API documentation and try again."});
+  auto const& o = body.get_object();
   auto const* fields = o.if_contains("fields");
   json::object errors;
   if (!fields || !fields->is_object()) {
     errors["project"] = "Specify a valid project ID or key";
-    return jira_error(400, {}, std::move(errors));
+    return refuse({}, std::move(errors));
   }
   auto const& f = fields->get_object();
 
@@ -192,7 +197,7 @@ net::http_response jira_site::create_issue(call& c) {
     else if (t->subtask) errors["issuetype"] = "Sub-task issues must be created with a parent.";
     else type_id = t->id;
   }
-  if (!project_ok) return jira_error(400, {}, std::move(errors));
+  if (!project_ok) return refuse({}, std::move(errors));
 
   jira_issue issue;
   issue.issue_type_id = type_id;
@@ -201,16 +206,14 @@ net::http_response jira_site::create_issue(call& c) {
     errors["summary"] = "You must specify a summary of the issue.";
 
   if (auto const* props = o.if_contains("properties")) {
-    if (!props->is_array()) {
-      return jira_error(400, {"properties must be an array of {\"key\", \"value\"}"});
-    }
+    if (!props->is_array()) return refuse({"properties must be an array of {\"key\", \"value\"}"});
     for (auto const& p : props->get_array()) {
       auto key = p.is_object() ? text_of(p.get_object().if_contains("key")) : std::nullopt;
       auto const* value = p.is_object() ? p.get_object().if_contains("value") : nullptr;
       if (!key || key->empty() || key->size() > 255 || !value)
-        return jira_error(400, {"Each property needs a key of 1 to 255 characters and a value."});
+        return refuse({"Each property needs a key of 1 to 255 characters and a value."});
       if (to_json_text(*value).size() > k_property_limit)
-        return jira_error(400, {"The property '" + *key + "' exceeds 32768 bytes."});
+        return refuse({"The property '" + *key + "' exceeds 32768 bytes."});
       issue.properties[*key] = *value;
     }
   }
@@ -219,9 +222,9 @@ net::http_response jira_site::create_issue(call& c) {
     auto id = text_of(tr->get_object().if_contains("id"));
     for (auto const& t : jira_workflow())
       if (id && t.id == *id && std::find(t.from.begin(), t.from.end(), "10000") != t.from.end()) transition_to = t.to_status;
-    if (!transition_to) return jira_error(400, {"Transition id '" + id.value_or("") + "' is not valid for this issue."});
+    if (!transition_to) return refuse({"Transition id '" + id.value_or("") + "' is not valid for this issue."});
   }
-  if (!errors.empty()) return jira_error(400, {}, std::move(errors));
+  if (!errors.empty()) return refuse({}, std::move(errors));
 
   issue.id = next_issue_id_++;
   issue.key = project_.key + "-" + std::to_string(next_issue_number_++);
@@ -230,12 +233,49 @@ net::http_response jira_site::create_issue(call& c) {
   by_key_[issue.key] = issue.id;
   auto& stored = issues_.emplace(issue.id, std::move(issue)).first->second;
   touched(stored, c.k);
+  out.created = json::object{{"id", std::to_string(stored.id)},
+                             {"key", stored.key},
+                             {"self", c.api_base + "/issue/" + std::to_string(stored.id)}};
+  return out;
+}
 
-  json::object out;
-  out["id"] = std::to_string(stored.id);
-  out["key"] = stored.key;
-  out["self"] = c.api_base + "/issue/" + std::to_string(stored.id);
-  return json_response(201, out);
+net::http_response jira_site::create_issue(call& c) {
+  auto body = parse_body(c.req.body);
+  if (!body) return bad_payload();
+  auto outcome = create_one(c, *body);
+  if (!outcome.created) return jira_error(400, std::move(outcome.messages), std::move(outcome.errors));
+  return json_response(201, *outcome.created);
+}
+
+// POST /issue/bulk: up to 50 creates, not transactional. Each element is created or refused
+// on its own; refusals name their element (`failedElementNumber`). 201 when any was created,
+// 400 when none was.
+net::http_response jira_site::create_issues(call& c) {
+  auto body = parse_body(c.req.body);
+  if (!body || !body->is_object()) return bad_payload();
+  auto const* updates = body->get_object().if_contains("issueUpdates");
+  if (!updates || !updates->is_array()) return bad_payload();
+  auto const& list = updates->get_array();
+  if (list.size() > k_bulk_create_limit)
+    return jira_error(400, {"Bulk create is limited to " + std::to_string(k_bulk_create_limit) + " issues; the request has " +
+                            std::to_string(list.size()) + "."});
+  json::array issues;
+  json::array errors;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto outcome = create_one(c, list[i]);
+    if (outcome.created) {
+      issues.push_back(std::move(*outcome.created));
+      continue;
+    }
+    json::array messages;
+    for (auto& m : outcome.messages) messages.emplace_back(m);
+    json::object element{{"errorMessages", std::move(messages)}, {"errors", std::move(outcome.errors)}};
+    errors.push_back(json::object{{"elementErrors", std::move(element)},
+                                  {"failedElementNumber", static_cast<std::int64_t>(i)},
+                                  {"status", 400}});
+  }
+  int status = issues.empty() && !errors.empty() ? 400 : 201;
+  return json_response(status, json::object{{"issues", std::move(issues)}, {"errors", std::move(errors)}});
 }
 
 net::http_response jira_site::edit_issue(call& c, jira_issue& issue) {

@@ -47,6 +47,7 @@ class jira_site {
   // Control API.
   jira_project& project() { return project_; }
   void set_project_exists(bool exists);
+  std::int64_t issues_created() const { return next_issue_number_ - 1; }
   std::optional<std::string> set_on_screen(std::string const& field, bool on_screen);
   boost::json::object state() const;
   jira_issue const* find_issue(std::string const& key_or_id) const;
@@ -68,6 +69,7 @@ class jira_site {
   // Routes (jira_issue_routes.cpp, jira_meta_routes.cpp, jira_search.cpp).
   net::http_response route(call& c, std::string& endpoint);
   net::http_response create_issue(call& c);
+  net::http_response create_issues(call& c);  // POST /issue/bulk
   net::http_response edit_issue(call& c, jira_issue& issue);
   net::http_response get_issue(call& c, jira_issue const& issue);
   net::http_response delete_issue(call& c, jira_issue& issue);
@@ -97,6 +99,15 @@ class jira_site {
   boost::json::object render_project(call const& c) const;
   boost::json::object render_user(call const& c) const;
   // Applies "fields" and "update" of a create/edit body; fills `errors` per field id.
+  // One create, as POST /issue and each element of POST /issue/bulk do it: the created
+  // issue's {id,key,self}, or Jira's error messages and field errors.
+  struct create_outcome {
+    std::optional<boost::json::object> created;
+    std::vector<std::string> messages;
+    boost::json::object errors;
+  };
+  static constexpr std::size_t k_bulk_create_limit = 50;
+  create_outcome create_one(call const& c, boost::json::value const& body);
   void apply_changes(call const& c, jira_issue& target, boost::json::object const& body, bool creating,
                      boost::json::object& errors) const;
   std::optional<net::http_response> issue_write_allowed(call const& c, jira_issue const& issue);

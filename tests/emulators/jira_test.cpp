@@ -50,7 +50,7 @@ TEST_CASE("jira GET /field lists system and connector custom fields with schemas
   CHECK(find("Summary").at("schema").at("system") == "summary");
 }
 
-TEST_CASE("jira createmeta follows the screen; a field off the screen is a 400 naming it", "[jira]") {
+TEST_CASE("jira createmeta follows the screen, a field off the screen is a 400 naming it", "[jira]") {
   fixture f;
   auto types = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/createmeta/OPS/issuetypes"), 200);
   auto const& list = types.at("issueTypes").as_array();
@@ -271,4 +271,54 @@ TEST_CASE("jira rate limits: per site and per issue, with Retry-After and X-Rate
   CHECK(f.call(f.jira(0, "GET", "/rest/api/3/issue/OPS-1")).status == 200);  // reads are not limited
   f.clk->advance(1000ms);
   CHECK(put().status == 204);
+}
+
+TEST_CASE("jira POST /issue/bulk creates each valid element and names each refused one", "[jira][bulk]") {
+  for (char const* v : {"3", "2"}) {
+    INFO("api " << v);
+    mlc::emu::emulator_options o;
+    if (v[0] == '2') o.jira_flavour = "datacenter";
+    fixture f{o};
+    std::size_t const tenant = 0;
+    auto issue_count = [&] {
+      return f.call_json(f.control("GET", "/_emulator/state?tenant=t0000"), 200).at("jira").at("t0000").at("issues").as_array().size();
+    };
+    auto path = std::string("/rest/api/") + v + "/issue/bulk";
+    json::object no_summary = issue_body();
+    no_summary["fields"].as_object().erase("summary");
+    json::array updates{issue_body({{"labels", json::array{"bulk-a"}}}), no_summary,
+                        issue_body({{"labels", json::array{"bulk-b"}}})};
+    auto r = f.call_json(f.jira(tenant, "POST", path, to_json_text(json::object{{"issueUpdates", updates}})), 201);
+    auto const& issues = r.at("issues").as_array();
+    REQUIRE(issues.size() == 2);
+    REQUIRE(r.at("errors").as_array().size() == 1);
+    auto const& refused = r.at("errors").as_array()[0];
+    CHECK(refused.at("failedElementNumber") == 1);
+    CHECK(refused.at("status") == 400);
+    CHECK(refused.at("elementErrors").at("errors").at("summary") == "You must specify a summary of the issue.");
+    // Created in element order, and each is a real issue carrying its own content.
+    auto first = f.call_json(f.jira(tenant, "GET", std::string("/rest/api/") + v + "/issue/" +
+                                                   std::string(issues[0].at("key").as_string())), 200);
+    CHECK(first.at("fields").at("labels").as_array().at(0) == "bulk-a");
+    auto second = f.call_json(f.jira(tenant, "GET", std::string("/rest/api/") + v + "/issue/" +
+                                                    std::string(issues[1].at("key").as_string())), 200);
+    CHECK(second.at("fields").at("labels").as_array().at(0) == "bulk-b");
+    CHECK(f.call_json(f.control("GET", "/_emulator/counters"), 200).at("jira_issues_created") == 2);
+
+    // Nothing valid: 400, every element named.
+    auto none = f.call_json(f.jira(tenant, "POST", path, to_json_text(json::object{{"issueUpdates", json::array{no_summary, no_summary}}})), 400);
+    CHECK(none.at("issues").as_array().empty());
+    CHECK(none.at("errors").as_array().size() == 2);
+    CHECK(none.at("errors").as_array()[1].at("failedElementNumber") == 1);
+
+    // More than 50, or no list at all: the whole request is refused and nothing is created.
+    json::array many;
+    for (int i = 0; i < 51; ++i) many.push_back(issue_body());
+    auto before = issue_count();
+    auto too_many = f.call(f.jira(tenant, "POST", path, to_json_text(json::object{{"issueUpdates", many}})));
+    CHECK(too_many.status == 400);
+    CHECK(too_many.body.find("limited to 50") != std::string::npos);
+    CHECK(f.call(f.jira(tenant, "POST", path, R"({"issues":[]})")).status == 400);
+    CHECK(issue_count() == before);
+  }
 }

@@ -53,6 +53,9 @@ std::optional<std::string> apply_system(system_knobs& s, json::object const& pat
     } else if (key == "hang_rate") {
       if (*n > 1) return bad("a probability 0..1");
       s.hang_rate = *n;
+    } else if (key == "lost_answer_rate") {
+      if (*n > 1) return bad("a probability 0..1");
+      s.lost_answer_rate = *n;
     } else if (key == "rate_429") {
       if (*n > 1) return bad("a probability 0..1");
       if (*n > 0) s.error_rates[429] = *n;
@@ -92,6 +95,7 @@ json::object system_json(system_knobs const& s) {
   o["latency_jitter_ms"] = s.latency_jitter.count();
   o["drop_rate"] = s.drop_rate;
   o["hang_rate"] = s.hang_rate;
+  o["lost_answer_rate"] = s.lost_answer_rate;
   o["retry_after_s"] = s.retry_after.count();
   o["token_lifetime_s"] = s.token_lifetime.count();
   o["refresh_grace_ms"] = s.refresh_grace.count();

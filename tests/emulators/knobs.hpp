@@ -17,6 +17,7 @@ struct system_knobs {
   std::chrono::milliseconds latency_jitter{0};  // added uniformly in [0, jitter]
   double drop_rate = 0;  // reset the connection after reading the request, no answer
   double hang_rate = 0;  // hold the request for emulator_options::drop_hang, then reset
+  double lost_answer_rate = 0;  // carry the request out, then reset the connection: no answer
   std::chrono::seconds retry_after{1};
 
   // Tokens.

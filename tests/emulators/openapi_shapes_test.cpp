@@ -80,6 +80,17 @@ TEST_CASE("Jira Cloud responses match the OpenAPI spec", "[jira][openapi]") {
   checked(f, f.jira(0, "POST", p("/issue"), to_json_text(body)), p("/issue"), 201);
   checked(f, f.jira(0, "POST", p("/issue"), to_json_text(body)), p("/issue"), 201);
   checked(f, f.jira(0, "POST", p("/issue"), R"({"fields":{"project":{"key":"NOPE"}}})"), p("/issue"), 400);
+  {
+    json::object bad{{"fields", json::object{{"project", json::object{{"key", "NOPE"}}}}}};
+    json::object mixed{{"issueUpdates", json::array{body, bad}}};
+    auto created = checked(f, f.jira(0, "POST", p("/issue/bulk"), to_json_text(mixed)), p("/issue/bulk"), 201);
+    CHECK(created.at("issues").as_array().size() == 1);
+    CHECK(created.at("errors").as_array().at(0).at("failedElementNumber") == 1);
+    json::object none{{"issueUpdates", json::array{bad, bad}}};
+    auto refused = checked(f, f.jira(0, "POST", p("/issue/bulk"), to_json_text(none)), p("/issue/bulk"), 400);
+    CHECK(refused.at("issues").as_array().empty());
+    CHECK(refused.at("errors").as_array().size() == 2);
+  }
   f.call(f.jira(0, "POST", p("/issueLink"), R"({"type":{"name":"Relates"},"inwardIssue":{"key":"OPS-2"},"outwardIssue":{"key":"OPS-1"}})"));
   checked(f, f.jira(0, "POST", p("/issue/OPS-1/comment"), to_json_text(json::object{{"body", mlc::emu::adf_paragraph("note")}})),
           p("/issue/{issueIdOrKey}/comment"), 201);
