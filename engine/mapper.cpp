@@ -103,14 +103,17 @@ json::value shaped(mapping_settings const& s, std::string_view logical, resolved
                 "date, datetime or option field)");
 }
 
-// Adds the mapped logical fields that have a value.
-void add_custom_fields(json::object& fields, mapping_settings const& s,
+// Adds the mapped logical fields that have a value; notes those left empty.
+void add_custom_fields(desired_state& state, mapping_settings const& s,
                        std::vector<std::pair<std::string_view, std::optional<logical_value>>> const& values) {
   for (auto const& [logical, value] : values) {
     auto it = s.fields.find(logical);
-    if (it == s.fields.end() || !value) continue;
-    if (value->k != logical_value::kind::number && value->text.empty()) continue;
-    fields[it->second.id] = shaped(s, logical, it->second, *value);
+    if (it == s.fields.end()) continue;
+    if (!value || (value->k != logical_value::kind::number && value->text.empty())) {
+      state.empty_fields.push_back(it->second.id);
+      continue;
+    }
+    state.fields[it->second.id] = shaped(s, logical, it->second, *value);
   }
 }
 
@@ -306,7 +309,7 @@ desired_state map_purchase_order(purchase_order const& po, std::optional<std::st
                              description(std::move(blocks), table_index, rows, "The order has " +
                                          std::to_string(rows) + " lines; ", s.flavour),
                              state.label);
-  add_custom_fields(state.fields, s,
+  add_custom_fields(state, s,
                     {{"vendor", text_value(vendor)},
                      {"order_date", date_value(po.order_date)},
                      {"delivery_date", delivery ? std::optional(date_value(*delivery)) : std::nullopt},
@@ -351,7 +354,7 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
   auto optional_date = [](std::optional<std::string> const& d) {
     return d ? std::optional(date_value(*d)) : std::nullopt;
   };
-  add_custom_fields(state.fields, s,
+  add_custom_fields(state, s,
                     {{"invoice_number", text_value(inv.supplier_document)},
                      {"invoice_date", optional_date(inv.document_date)},
                      {"due_date_basis", optional_date(inv.due_date_basis)},
@@ -444,9 +447,14 @@ issue_update diff(json::object const& previous, desired_state const& next, jira_
     auto const* old = prev_fields ? prev_fields->if_contains(kv.key()) : nullptr;
     if (!old || !same_value(*old, kv.value())) changed[kv.key()] = kv.value();
   }
-  if (prev_fields)
+  if (prev_fields) {
     for (auto const& kv : *prev_fields)
       if (!never_updated(kv.key()) && !next.fields.contains(kv.key())) changed[kv.key()] = nullptr;
+  } else {
+    // The issue's content is unknown (adopted): whatever it holds in the fields this record
+    // leaves empty is cleared.
+    for (auto const& id : next.empty_fields) changed[id] = nullptr;
+  }
   if (!changed.empty()) {
     json::object edit;
     edit["fields"] = std::move(changed);

@@ -84,6 +84,9 @@ struct desired_state {
   std::string label;            // external key label (also in fields.labels)
   boost::json::object source;   // value of the ml-connector.source issue property
   workflow_target target = workflow_target::none;
+  // Mapped fields this record leaves empty (not in `fields`): an issue whose content is
+  // unknown, such as one adopted after a crash, gets them cleared (diff).
+  std::vector<std::string> empty_fields;
 
   // {"fields":…,"facts":…}: what the issue map stores and content_hash() hashes. Long
   // field values (the description) are stored as {"$digest": sha256 of the value}.

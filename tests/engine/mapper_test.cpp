@@ -368,6 +368,22 @@ TEST_CASE("diff against a missing or corrupt previous state sends everything and
   CHECK(diff(corrupt, next, jira_flavour::cloud).edit->at("fields").as_object().size() == next.fields.size() - 3);
 }
 
+TEST_CASE("diff against an unknown issue (adopted) clears the mapped fields the record leaves empty") {
+  auto po = order();
+  for (auto& l : po.lines) l.received = true;  // no delivery date left to expect
+  auto next = map_purchase_order(po, std::string("Acme"), settings());
+  CHECK_FALSE(next.fields.contains("customfield_10052"));
+  auto update = diff(json::object{}, next, jira_flavour::cloud);
+  REQUIRE(update.edit);
+  auto const& fields = update.edit->at("fields").as_object();
+  REQUIRE(fields.contains("customfield_10052"));
+  CHECK(fields.at("customfield_10052").is_null());
+  CHECK(fields.size() == next.fields.size() - 3 + 1);
+  // Against a known previous state nothing extra is sent: the field was empty before too.
+  auto same = diff(stored(next), next, jira_flavour::cloud);
+  CHECK_FALSE(same.edit);
+}
+
 TEST_CASE("long field values are stored as digests and still diff exactly") {
   auto before = map_purchase_order(order(), std::string("Acme Metals"), settings());
   auto kept = stored(before);
