@@ -159,6 +159,70 @@ awaitable<jira_issue_ref> jira_client::create_issue(json::object request) {
   co_return jira_issue_ref{str(parsed.as_object(), "id"), str(parsed.as_object(), "key")};
 }
 
+awaitable<std::vector<jira_client::bulk_element>> jira_client::create_issues(std::vector<json::object> bodies) {
+  auto const n = bodies.size();
+  if (n == 0) co_return std::vector<bulk_element>{};
+  if (n > bulk_create_limit)
+    throw std::invalid_argument("create_issues: " + std::to_string(n) + " bodies, Jira takes at most 50");
+  json::array updates;
+  updates.reserve(n);
+  for (auto& b : bodies) updates.emplace_back(std::move(b));
+  json::object request;
+  request["issueUpdates"] = std::move(updates);
+  auto body = json::serialize(request);
+  request = {};
+  auto response = co_await call("POST", "/issue/bulk", std::move(body), call_safety::create);
+  // 201: some were created; 400 with per-element errors: none was. Anything else is about
+  // the request as a whole.
+  json::error_code ec;
+  auto parsed = (response.status == 201 || response.status == 400) ? json::parse(response.body, ec) : json::value{};
+  auto const* o = !ec && parsed.is_object() ? &parsed.as_object() : nullptr;
+  auto const* issues = o ? o->if_contains("issues") : nullptr;
+  auto const* errors = o ? o->if_contains("errors") : nullptr;
+  bool const shaped = issues && issues->is_array() && (!errors || errors->is_array());
+  if (!shaped || (response.status == 400 && (!errors || errors->as_array().empty()))) {
+    if (ok(response))
+      throw sync_error(failure_kind::transient, "jira",
+                       "create " + std::to_string(n) + " issues: Jira's answer does not say which were created: " +
+                           net::excerpt(response.body, 120));
+    throw jira_failure(response, "create " + std::to_string(n) + " issues");
+  }
+  std::vector<bulk_element> out(n);
+  std::vector<bool> failed(n, false);
+  if (errors)
+    for (auto const& e : errors->as_array()) {
+      auto const* eo = e.if_object();
+      auto const* number = eo ? eo->if_contains("failedElementNumber") : nullptr;
+      if (!number || !number->is_int64() || number->as_int64() < 0 || std::size_t(number->as_int64()) >= n)
+        throw sync_error(failure_kind::transient, "jira",
+                         "create " + std::to_string(n) + " issues: Jira named a failed element that was not sent: " +
+                             net::excerpt(json::serialize(e), 120));
+      auto const i = static_cast<std::size_t>(number->as_int64());
+      net::http_response element;
+      element.status = 400;
+      if (auto const* st = eo->if_contains("status"); st && st->is_int64()) element.status = static_cast<int>(st->as_int64());
+      if (auto const* ee = eo->if_contains("elementErrors")) element.body = json::serialize(*ee);
+      failed[i] = true;
+      out[i].failure = jira_failure(element, "create issue");
+    }
+  // Created issues are listed in the order of the elements that succeeded.
+  auto const& created = issues->as_array();
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (failed[i]) continue;
+    if (next >= created.size() || !created[next].is_object() || str(created[next].as_object(), "key").empty())
+      throw sync_error(failure_kind::transient, "jira",
+                       "create " + std::to_string(n) + " issues: Jira's answer lists " + std::to_string(created.size()) +
+                           " issues for " + std::to_string(n) + " elements");
+    auto const& c = created[next++].as_object();
+    out[i].issue = jira_issue_ref{str(c, "id"), str(c, "key")};
+  }
+  if (next != created.size())
+    throw sync_error(failure_kind::transient, "jira",
+                     "create " + std::to_string(n) + " issues: Jira's answer lists more issues than were asked for");
+  co_return out;
+}
+
 awaitable<bool> jira_client::update_issue(std::string key, json::object edit) {
   auto body = json::serialize(edit);
   auto response = co_await call("PUT", "/issue/" + key, std::move(body));

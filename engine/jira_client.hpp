@@ -58,6 +58,18 @@ class jira_client {
 
   // `body` is a POST /issue body ({"fields":…,"properties":[…]}). Never resent blindly.
   awaitable<jira_issue_ref> create_issue(boost::json::object body);
+  // POST /issue/bulk with up to `bulk_create_limit` POST /issue bodies. Element i of the
+  // answer belongs to body i: the created issue, or Jira's refusal of that element (a
+  // sync_error, already sorted). Throws sync_error when the request as a whole failed: a
+  // transient one leaves every element's outcome unknown. Never resent blindly.
+  static constexpr std::size_t bulk_create_limit = 50;
+  struct bulk_element {
+    std::optional<jira_issue_ref> issue;
+    // Why there is no issue: Jira refused the element, or (transient) the whole request
+    // failed and the outcome is unknown.
+    std::optional<sync_error> failure;
+  };
+  awaitable<std::vector<bulk_element>> create_issues(std::vector<boost::json::object> bodies);
   // `edit` is a PUT body ({"fields":…}). False when the issue no longer exists (404).
   awaitable<bool> update_issue(std::string key, boost::json::object edit);
   // nullopt when the issue does not exist (404: deleted by a user, or never created).

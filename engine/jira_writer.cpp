@@ -41,7 +41,7 @@ awaitable<std::optional<jira_issue>> jira_writer::find_by_label(std::string cons
 
 awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_id, desired_state const& desired,
                                            json::object state, std::string hash, sys_seconds now,
-                                           bool intent_committed) {
+                                           bool intent_committed, jira_client::bulk_element const* ahead) {
   // The intent is durable before Jira sees the request: after a crash the record is looked
   // up by its label instead of being created a second time.
   if (!intent_committed) {
@@ -51,13 +51,19 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
     co_await store_.store().commit(std::move(batch));
   }
 
-  auto body = create_body(desired);
   jira_issue_ref created;
   std::exception_ptr failure;
-  try {
-    created = co_await jira_.create_issue(std::move(body));
-  } catch (...) {
-    failure = std::current_exception();
+  if (ahead) {
+    if (ahead->issue) created = *ahead->issue;
+    else if (ahead->failure) failure = std::make_exception_ptr(*ahead->failure);
+    else failure = std::make_exception_ptr(sync_error(failure_kind::transient, "jira", "create issue: no answer from the bulk create"));
+  } else {
+    auto body = create_body(desired);
+    try {
+      created = co_await jira_.create_issue(std::move(body));
+    } catch (...) {
+      failure = std::current_exception();
+    }
   }
   if (failure) {
     // Jira answered and refused (a 4xx): nothing was created, so the intent goes. Any
@@ -101,7 +107,7 @@ awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workf
 
 awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, desired_state desired,
                                             std::optional<issue_entry> previous, sys_seconds now,
-                                            bool fresh_intent) {
+                                            bool fresh_intent, jira_client::bulk_element const* ahead) {
   auto state = desired.to_json();
   auto hash = content_hash(state);
   auto target = std::string{to_string(desired.target)};
@@ -127,7 +133,8 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   }
 
   if (!previous || previous->key.empty()) {
-    out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now, fresh_intent);
+    out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now, fresh_intent,
+                                fresh_intent ? ahead : nullptr);
     out.action = "created";
     out.message = "created " + out.entry.key;
     auto note = co_await apply_workflow(out.entry.key, desired.target);

@@ -51,9 +51,12 @@ class jira_writer {
   // `previous` is the record's issue-map entry, if any. `fresh_intent`: `previous` is a
   // create intent the caller committed this cycle and nothing was sent yet, so there is
   // nothing to look for and the create needs no intent of its own.
+  // `ahead`: Jira's answer to this record's create, sent ahead in a bulk request with the
+  // rest of its page (only with `fresh_intent`); the create then sends nothing itself.
   // Throws sync_error, record_deferred.
   awaitable<write_outcome> write(entity e, std::string record_id, desired_state desired,
-                                 std::optional<issue_entry> previous, sys_seconds now, bool fresh_intent = false);
+                                 std::optional<issue_entry> previous, sys_seconds now, bool fresh_intent = false,
+                                 jira_client::bulk_element const* ahead = nullptr);
 
   // Links an invoice's issue to its order's issue ("Relates"), once both exist. Returns
   // true when linked now; false when the order has no issue yet.
@@ -63,7 +66,7 @@ class jira_writer {
   // `state` and `hash` are desired.to_json() and its content_hash, computed once by write().
   awaitable<issue_entry> create(entity e, std::string const& record_id, desired_state const& desired,
                                 boost::json::object state, std::string hash, sys_seconds now,
-                                bool intent_committed = false);
+                                bool intent_committed = false, jira_client::bulk_element const* ahead = nullptr);
   awaitable<std::optional<jira_issue>> find_by_label(std::string const& label);
   awaitable<std::string> apply_workflow(std::string const& key, workflow_target target);
 

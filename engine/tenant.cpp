@@ -228,21 +228,98 @@ awaitable<void> tenant::park(entity e, std::string const& id, std::string api, s
 }
 
 template <class Record>
+std::string tenant::source_hash(Record const& record, std::optional<std::string> const& supplier_name) const {
+  return sha256_hex(record_json(record) + '\x1f' + supplier_name.value_or("") + '\x1f' + mapping_fingerprint_);
+}
+
+template <class Record>
+awaitable<void> tenant::create_ahead(entity e, x3_page<Record> const& page, std::set<std::string>& unsent,
+                                     std::map<std::string, created_ahead>& ahead) {
+  using traits = record_traits<Record>;
+  auto const now = to_seconds(services_.clock());
+  std::vector<std::string> ids;
+  std::vector<json::object> bodies;
+  for (auto const& result : page.records) {
+    auto const* r = std::get_if<Record>(&result);
+    if (!r || !unsent.contains(r->id) || ahead.contains(r->id)) continue;
+    created_ahead a;
+    std::exception_ptr failure;
+    try {
+      a.supplier_name = co_await suppliers_->name(traits::supplier_code(*r), now);
+      a.desired = traits::map(*r, a.supplier_name, mapping(e));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure) continue;  // process() meets the same failure on its own and sorts it
+    a.source = source_hash(*r, a.supplier_name);
+    bodies.push_back(create_body(*a.desired));
+    ids.push_back(r->id);
+    ahead.emplace(r->id, std::move(a));
+  }
+  auto const limit = jira_client::bulk_create_limit;
+  for (std::size_t start = 0; start < ids.size(); start += limit) {
+    auto const end = std::min(ids.size(), start + limit);
+    std::vector<json::object> chunk(std::make_move_iterator(bodies.begin() + static_cast<std::ptrdiff_t>(start)),
+                                    std::make_move_iterator(bodies.begin() + static_cast<std::ptrdiff_t>(end)));
+    std::vector<jira_client::bulk_element> answers;
+    std::exception_ptr failure;
+    try {
+      answers = co_await jira_->create_issues(std::move(chunk));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure) {
+      auto why = classify(failure, "jira");
+      if (why.kind() == failure_kind::transient) {
+        // Jira may have created any of them: each record of the request carries the
+        // failure, so the page is written up to the first of them and the cycle stops
+        // there; their intents stay and make the next cycle look for their issues by
+        // label. Later requests are not sent: their records stay unsent.
+        for (auto i = start; i < end; ++i) {
+          ahead.at(ids[i]).answer.failure = why;
+          unsent.erase(ids[i]);
+        }
+        for (auto i = end; i < ids.size(); ++i) ahead.erase(ids[i]);
+        co_return;
+      }
+      // Refused as a whole (nothing was created): each record goes on its own.
+      for (auto i = start; i < end; ++i) ahead.erase(ids[i]);
+      continue;
+    }
+    for (auto i = start; i < end; ++i) {
+      ahead.at(ids[i]).answer = std::move(answers[i - start]);
+      unsent.erase(ids[i]);
+    }
+  }
+}
+
+template <class Record>
 awaitable<std::string> tenant::process(entity e, Record const& record, std::string_view api, sys_seconds now,
-                                       storage::write_batch& carry, bool fresh_intent, bool* sent) {
+                                       storage::write_batch& carry, bool fresh_intent, bool* sent,
+                                       created_ahead* ahead) {
   using traits = record_traits<Record>;
   std::optional<std::string> supplier_name;
+  std::optional<issue_entry> previous;
+  std::optional<parked_record> parked;
+  std::string source;
   std::exception_ptr failure;
-  try {
-    supplier_name = co_await suppliers_->name(traits::supplier_code(record), now);
-  } catch (...) {
-    failure = std::current_exception();
+  if (ahead) {
+    // Looked up and mapped before its create went ahead: its entry is the page's intent
+    // and it is not parked (create_ahead takes neither parked nor known records).
+    supplier_name = std::move(ahead->supplier_name);
+    previous = issue_entry{};
+    source = std::move(ahead->source);
+  } else {
+    try {
+      supplier_name = co_await suppliers_->name(traits::supplier_code(record), now);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure) throw classify(failure, "x3");
+    previous = store_.issue(e, record.id);
+    parked = store_.parked(e, record.id);
+    source = source_hash(record, supplier_name);
   }
-  if (failure) throw classify(failure, "x3");
-
-  auto previous = store_.issue(e, record.id);
-  auto parked = store_.parked(e, record.id);
-  auto source = sha256_hex(record_json(record) + '\x1f' + supplier_name.value_or("") + '\x1f' + mapping_fingerprint_);
   bool link_pending = false;
   if constexpr (std::is_same_v<Record, supplier_invoice>)
     link_pending = record.purchase_order && previous && !previous->linked;
@@ -251,9 +328,10 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
     co_return std::string{"unchanged"};
   write_outcome outcome;
   try {
-    auto desired = traits::map(record, supplier_name, mapping(e));
+    auto desired = ahead ? std::move(*ahead->desired) : traits::map(record, supplier_name, mapping(e));
     if (sent) *sent = true;  // from here on Jira may have seen it
-    outcome = co_await writer_->write(e, record.id, std::move(desired), std::move(previous), now, fresh_intent);
+    auto const* answer = ahead ? &ahead->answer : nullptr;
+    outcome = co_await writer_->write(e, record.id, std::move(desired), std::move(previous), now, fresh_intent, answer);
   } catch (record_deferred const&) {
     throw;
   } catch (...) {
@@ -314,6 +392,7 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
     // Records new to the issue map get their create intents in one commit for the page:
     // one WAL sync instead of one per created record.
     std::set<std::string> unsent;
+    std::map<std::string, created_ahead> ahead;
     {
       storage::write_batch intents;
       issue_entry intent;
@@ -329,8 +408,27 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
         unsent.clear();  // a single create commits its own intent just as cheaply
       }
     }
+    if (unsent.size() > 1) {
+      std::exception_ptr failure;
+      try {
+        co_await create_ahead(e, page, unsent, ahead);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (failure) {
+        co_await drop_unsent(e, unsent);
+        std::rethrow_exception(failure);
+      }
+    }
+    // Past the last record whose create went ahead, a stop may cut the page short; before
+    // it, Jira has the issues and the page is finished so that they are recorded.
+    std::size_t must_finish = 0;
+    for (std::size_t i = 0; i < page.records.size(); ++i)
+      if (auto const* r = std::get_if<Record>(&page.records[i]); r && ahead.contains(r->id)) must_finish = i + 1;
+    std::size_t index = 0;
     for (auto& result : page.records) {
-      if (stopping_) {
+      auto const position = index++;
+      if (stopping_ && position >= must_finish) {
         co_await drop_unsent(e, unsent);
         co_return;
       }
@@ -362,10 +460,12 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       std::string action;
       std::exception_ptr failure;
       bool deferred = false;
-      bool const fresh = unsent.contains(record.id);
+      auto went_ahead = ahead.find(record.id);
+      auto* early = went_ahead == ahead.end() ? nullptr : &went_ahead->second;
+      bool const fresh = unsent.contains(record.id) || early;
       bool sent = false;
       try {
-        action = co_await process(e, record, api, to_seconds(services_.clock()), pending, fresh, &sent);
+        action = co_await process(e, record, api, to_seconds(services_.clock()), pending, fresh, &sent, early);
       } catch (record_deferred const&) {
         deferred = true;
       } catch (...) {

@@ -105,9 +105,30 @@ class tenant : public std::enable_shared_from_this<tenant> {
   // `fresh_intent`: the record had no issue entry and its create intent was committed
   // with its page's (sync_entity); it has not been sent to Jira. `*sent` becomes true
   // once Jira may have seen the record.
+  // A new record of a page whose create was sent ahead, with the page's other new records,
+  // in bulk requests (create_ahead): what process() would otherwise look up and map again.
+  struct created_ahead {
+    std::optional<std::string> supplier_name;
+    std::string source;  // the record's source hash
+    std::optional<desired_state> desired;
+    jira_client::bulk_element answer;
+  };
+  // `ahead`: the record's create went ahead (fresh_intent is then true as well).
   template <class Record>
   awaitable<std::string> process(entity e, Record const& record, std::string_view api, sys_seconds now,
-                                 storage::write_batch& carry, bool fresh_intent = false, bool* sent = nullptr);
+                                 storage::write_batch& carry, bool fresh_intent = false, bool* sent = nullptr,
+                                 created_ahead* ahead = nullptr);
+  template <class Record>
+  std::string source_hash(Record const& record, std::optional<std::string> const& supplier_name) const;
+  // Maps the page's records in `unsent` and creates their issues in bulk requests of up to
+  // 50 (one HTTP exchange for many records). A record sent this way leaves `unsent` and
+  // gets its answer in `ahead`. A record that cannot be mapped, or a request Jira refuses
+  // as a whole, is left to process(), one record at a time, which sorts its failure.
+  // A request that failed with its outcome unknown gives each of its records that failure
+  // as its answer, and no further request is sent.
+  template <class Record>
+  awaitable<void> create_ahead(entity e, x3_page<Record> const& page, std::set<std::string>& unsent,
+                               std::map<std::string, created_ahead>& ahead);
   // Drops the page's create intents whose records were never sent (the cycle stopped).
   awaitable<void> drop_unsent(entity e, std::set<std::string>& unsent);
   template <class Record>

@@ -221,7 +221,7 @@ TEST_CASE("Jira 429 storms and 5xx bursts: everything lands, nothing twice") {
   });
 }
 
-TEST_CASE("a missing project degrades the tenant without losing anything; records flow once it exists") {
+TEST_CASE("a missing project degrades the tenant without losing anything, records flow once it exists") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     test::sync_world w(ioc, small(2, 5));
     w.emulator().jira(0).set_project_exists(false);
@@ -243,7 +243,7 @@ TEST_CASE("a missing project degrades the tenant without losing anything; record
   });
 }
 
-TEST_CASE("a field missing from the create screen parks records naming the field; replay lands them") {
+TEST_CASE("a field missing from the create screen parks records naming the field, replay lands them") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     auto options = small(1, 4);
     options.jira_flavour = "cloud";
@@ -292,15 +292,18 @@ TEST_CASE("a crash between Jira's create and the local commit leaves exactly one
     w.services().on_created = nullptr;
     w.restart();  // a new process: only the store survives
 
-    // Search has not caught up yet: the record is deferred, not created again.
+    // The page's three creates went out in one bulk request: all three issues exist, only
+    // the first was recorded. Search has not caught up yet: the other two are deferred,
+    // not created again.
+    CHECK(w.emulator().request_counts().get("jira", "POST /rest/api/3/issue/bulk", 201) == 1);
     report = co_await w.cycle(0);
-    CHECK(report.count("deferred") == 1);
+    CHECK(report.count("deferred") == 2);
     auto mid = w.compare();
     CHECK(mid.duplicates == 0);
 
     w.clock().advance(6s);  // search catches up: the issue is found by its label and adopted
     report = co_await w.cycle(0);
-    CHECK(report.count("adopted") == 1);
+    CHECK(report.count("adopted") == 2);
     co_await w.converge();
     auto result = w.compare();
     INFO(result.summary());
@@ -341,7 +344,7 @@ TEST_CASE("tokens expiring every few seconds during a long sync fail no record")
   });
 }
 
-TEST_CASE("200 tenants converge at once; a tenant whose Sage X3 hangs holds none of the others back") {
+TEST_CASE("200 tenants converge at once, a tenant whose Sage X3 hangs holds none of the others back") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     auto options = small(200, 2);
     test::sync_world w(ioc, options);
@@ -386,7 +389,7 @@ TEST_CASE("200 tenants converge at once; a tenant whose Sage X3 hangs holds none
   });
 }
 
-TEST_CASE("a tenant whose server fails TLS is sorted as a tenant fault, with a message; the others sync") {
+TEST_CASE("a tenant whose server fails TLS is sorted as a tenant fault, with a message, the others sync") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     auto options = small(2, 3);
     options.x3_api = "graphql";
@@ -451,6 +454,87 @@ TEST_CASE("an issue deleted in Jira is audited, and recreated only when the tena
         CHECK(view.audit(5, po_id).front().action == "recreated");
       }
     }
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("a page's new records go to Jira in bulk creates of at most 50, a record Jira refuses is parked alone") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 60);
+    options.jira_flavour = "cloud";
+    test::sync_world w(ioc, options);
+    auto const tenant = w.config().tenants[0].id;
+    // A new order in a currency the Jira option field does not offer: Jira refuses that one
+    // element of the bulk request and creates the others.
+    auto added = w.emulator().x3(0).upsert_order(json::object{{"currency", "XTS"}}, w.emulator().effective_knobs(0).x3);
+    REQUIRE_FALSE(added.error);
+    auto report = co_await w.cycle(0);
+    CHECK(report.complete);
+    CHECK(report.count("parked") == 1);
+    CHECK(report.count("created") >= 60);
+    auto const& counts = w.emulator().request_counts();
+    // 61 orders on one page of 100: a request of 50 and one of 11; none created one by one.
+    CHECK(counts.get("jira", "POST /rest/api/3/issue/bulk", 201) >= 2);
+    CHECK(counts.get("jira", "POST /rest/api/3/issue", 201) == 0);
+    CHECK(counts.get("jira", "POST /rest/api/3/issue/bulk", 400) == 0);
+
+    engine::tenant_store view(w.services().store, tenant);
+    auto parked = view.all_parked();
+    REQUIRE(parked.size() == 1);
+    CHECK(parked[0].id == added.id);
+    CHECK(parked[0].error.find("Option value 'XTS' is not valid") != std::string::npos);
+    CHECK(parked[0].field.starts_with("customfield_"));
+    CHECK_FALSE(view.issue(engine::entity::purchase_order, added.id));  // its intent went with the refusal
+    auto state = w.state();
+    CHECK(issue_for(state, tenant, "purchase_order", added.id) == nullptr);
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.duplicates == 0);
+    CHECK(result.missing == 1);  // only the refused order
+    // Every issue that was created is recorded: a restart finds nothing to look for.
+    w.restart();
+    auto again = co_await w.cycle(0);
+    CHECK(again.count("created") == 0);
+    CHECK(again.count("deferred") == 0);
+    CHECK(again.count("adopted") == 0);
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("a bulk create whose answer is lost: the cycle stops, the issues are adopted by label, none twice") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 3);
+    options.jira_flavour = "cloud";
+    options.initial.jira.search_lag = 2s;
+    test::sync_world w(ioc, options);
+    co_await w.converge();
+    auto const tenant = w.config().tenants[0].id;
+    auto issues_before = issues_of(w.state(), tenant).size();
+    // Five new orders; Jira creates their issues and the answer never arrives.
+    w.clock().advance(5s);
+    for (int i = 0; i < 5; ++i)
+      REQUIRE_FALSE(w.emulator().x3(0).upsert_order(json::object{}, w.emulator().effective_knobs(0).x3).error);
+    w.emulator().global_knobs().jira.lost_answer_rate = 1;
+    auto report = co_await w.cycle(0);
+    w.emulator().global_knobs().jira.lost_answer_rate = 0;
+    REQUIRE(report.fault);
+    CHECK(report.fault->kind() == engine::failure_kind::transient);
+    CHECK(report.count("created") == 0);
+    CHECK(w.emulator().request_counts().get("jira", "answer_lost", 0) == 1);  // never resent
+    CHECK(issues_of(w.state(), tenant).size() == issues_before + 5);
+
+    // Search has not caught up: nothing is created again.
+    report = co_await w.cycle(0);
+    CHECK(report.count("deferred") == 5);
+    CHECK(report.count("created") == 0);
+    w.clock().advance(3s);
+    report = co_await w.cycle(0);
+    CHECK(report.count("adopted") == 5);
+    co_await w.converge();
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    CHECK(issues_of(w.state(), tenant).size() == issues_before + 5);
     co_await w.stop();
   });
 }

@@ -73,7 +73,7 @@ def raise_fd_limit():
 
 def requests_by_system(counters):
     """{"x3": n, "jira": n, "429": n, "creates": n, "edits": n}; the 3LO gateway counts as Jira."""
-    out = {"x3": 0, "jira": 0, "429": 0, "creates": 0, "edits": 0}
+    out = {"x3": 0, "jira": 0, "429": 0, "creates": counters["jira_issues_created"], "edits": 0}
     for system, eps in counters["requests"].items():
         if system == "control":
             continue
@@ -81,8 +81,6 @@ def requests_by_system(counters):
             n = sum(statuses.values())
             out["x3" if system == "x3" else "jira"] += n
             out["429"] += statuses.get("429", 0)
-            if ep.startswith("POST ") and ep.endswith("/issue"):
-                out["creates"] += statuses.get("201", 0)
             if ep.startswith("PUT ") and ep.rstrip("}").endswith("/issue/{issueIdOrKey"):
                 out["edits"] += statuses.get("204", 0) + statuses.get("200", 0)
     return out

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fault soak: the real ml-connector against mlc-emulator for a bounded time (default 10
 minutes) with about 20% of X3 and Jira requests failing (429 with Retry-After, 500/502/503,
-timeouts), access tokens expiring every few seconds (short lifetimes plus forced expiry), the
+connection resets, timeouts, answers lost after the request was carried out), access tokens expiring every few seconds (short lifetimes plus forced expiry), the
 X3 clock lagging, late commits and churn between pages, while records keep changing. Then the
 changes and the faults stop (--faults-during-converge keeps the faults) and the run must
 converge: X3 and Jira are compared like the crash harness does.
@@ -11,9 +11,6 @@ are 0 (1 otherwise, 2 when the harness could not run).
 
     python3 tests/harness/soak.py --build build/release                      # 10 minutes, 20 tenants
     python3 tests/harness/soak.py --build build/ci --tenants 5 --records 60 --duration 30   # the CTest size
-
-Not emulated (see README.md): a connection reset (the emulator's "drop" is a hang then a
-close, i.e. a timeout) and a response lost after Jira applied the write.
 """
 
 import argparse
@@ -38,6 +35,8 @@ def parse():
                    help="part of --fault-rate that hangs past the client's 30 s operation timeout")
     p.add_argument("--reset-rate", type=float, default=0.02,
                    help="part of --fault-rate whose connection is reset (TCP RST) without an answer")
+    p.add_argument("--lost-answer-rate", type=float, default=0.01,
+                   help="part of --fault-rate carried out whose answer is then lost (connection reset)")
     p.add_argument("--drop-hang-ms", type=int, default=31000, help="how long a timed-out request hangs")
     p.add_argument("--token-lifetime-s", type=int, default=4, help="X3 OAuth2 and Jira 3LO access token lifetime")
     p.add_argument("--expire-every", type=float, default=3.0, help="seconds between forced token expiries")
@@ -56,12 +55,13 @@ def parse():
 
 
 def fault_knobs(a, system):
-    errors = max(0.0, a.fault_rate - a.timeout_rate - a.reset_rate)
+    errors = max(0.0, a.fault_rate - a.timeout_rate - a.reset_rate - a.lost_answer_rate)
     k = {
         "error_rates": {"429": round(errors * 0.40, 4), "500": round(errors * 0.20, 4),
                         "502": round(errors * 0.15, 4), "503": round(errors * 0.25, 4)},
         "drop_rate": a.reset_rate,
         "hang_rate": a.timeout_rate,
+        "lost_answer_rate": a.lost_answer_rate,
         "retry_after_s": 1,
         "token_lifetime_s": a.token_lifetime_s,
         "refresh_grace_ms": a.refresh_grace_ms,
@@ -108,6 +108,8 @@ def injected_faults(counters):
             out[f"{system}_reset"] = out.get(f"{system}_reset", 0) + n
         for _, n in eps.get("hung", {}).items():
             out[f"{system}_hang"] = out.get(f"{system}_hang", 0) + n
+        for _, n in eps.get("answer_lost", {}).items():
+            out[f"{system}_answer_lost"] = out.get(f"{system}_answer_lost", 0) + n
     return out
 
 
