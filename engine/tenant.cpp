@@ -233,14 +233,15 @@ std::string tenant::source_hash(Record const& record, std::optional<std::string>
 }
 
 template <class Record>
-awaitable<void> tenant::create_ahead(entity e, x3_page<Record> const& page, std::set<std::string>& unsent,
-                                     std::map<std::string, created_ahead>& ahead) {
+awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& page, std::size_t from,
+                                           std::set<std::string>& unsent, std::map<std::string, created_ahead>& ahead) {
   using traits = record_traits<Record>;
   auto const now = to_seconds(services_.clock());
   std::vector<std::string> ids;
   std::vector<json::object> bodies;
-  for (auto const& result : page.records) {
-    auto const* r = std::get_if<Record>(&result);
+  auto past = from;
+  for (auto i = from; i < page.records.size() && ids.size() < k_bulk_chunk; ++i) {
+    auto const* r = std::get_if<Record>(&page.records[i]);
     if (!r || !unsent.contains(r->id) || ahead.contains(r->id)) continue;
     created_ahead a;
     std::exception_ptr failure;
@@ -255,42 +256,41 @@ awaitable<void> tenant::create_ahead(entity e, x3_page<Record> const& page, std:
     bodies.push_back(create_body(*a.desired));
     ids.push_back(r->id);
     ahead.emplace(r->id, std::move(a));
+    past = i + 1;
   }
-  auto const limit = jira_client::bulk_create_limit;
-  for (std::size_t start = 0; start < ids.size(); start += limit) {
-    auto const end = std::min(ids.size(), start + limit);
-    std::vector<json::object> chunk(std::make_move_iterator(bodies.begin() + static_cast<std::ptrdiff_t>(start)),
-                                    std::make_move_iterator(bodies.begin() + static_cast<std::ptrdiff_t>(end)));
-    std::vector<jira_client::bulk_element> answers;
-    std::exception_ptr failure;
-    try {
-      answers = co_await jira_->create_issues(std::move(chunk));
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    if (failure) {
-      auto why = classify(failure, "jira");
-      if (why.kind() == failure_kind::transient) {
-        // Jira may have created any of them: each record of the request carries the
-        // failure, so the page is written up to the first of them and the cycle stops
-        // there; their intents stay and make the next cycle look for their issues by
-        // label. Later requests are not sent: their records stay unsent.
-        for (auto i = start; i < end; ++i) {
-          ahead.at(ids[i]).answer.failure = why;
-          unsent.erase(ids[i]);
-        }
-        for (auto i = end; i < ids.size(); ++i) ahead.erase(ids[i]);
-        co_return;
-      }
+  if (ids.size() < 2) {
+    // Nothing gained over the record's own create (process() sends it).
+    for (auto const& id : ids) ahead.erase(id);
+    co_return from;
+  }
+  std::vector<jira_client::bulk_element> answers;
+  std::exception_ptr failure;
+  try {
+    answers = co_await jira_->create_issues(std::move(bodies));
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    auto why = classify(failure, "jira");
+    if (why.kind() != failure_kind::transient) {
       // Refused as a whole (nothing was created): each record goes on its own.
-      for (auto i = start; i < end; ++i) ahead.erase(ids[i]);
-      continue;
+      for (auto const& id : ids) ahead.erase(id);
+      co_return from;
     }
-    for (auto i = start; i < end; ++i) {
-      ahead.at(ids[i]).answer = std::move(answers[i - start]);
-      unsent.erase(ids[i]);
+    // Jira may have created any of them: each record carries the failure, so the page is
+    // written up to the first of them and the cycle stops there; their intents stay and
+    // make the next cycle look for their issues by label.
+    for (auto const& id : ids) {
+      ahead.at(id).answer.failure = why;
+      unsent.erase(id);
     }
+    co_return past;
   }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    ahead.at(ids[i]).answer = std::move(answers[i]);
+    unsent.erase(ids[i]);
+  }
+  co_return past;
 }
 
 template <class Record>
@@ -408,23 +408,9 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
         unsent.clear();  // a single create commits its own intent just as cheaply
       }
     }
-    if (unsent.size() > 1) {
-      std::exception_ptr failure;
-      try {
-        co_await create_ahead(e, page, unsent, ahead);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      if (failure) {
-        co_await drop_unsent(e, unsent);
-        std::rethrow_exception(failure);
-      }
-    }
-    // Past the last record whose create went ahead, a stop may cut the page short; before
-    // it, Jira has the issues and the page is finished so that they are recorded.
+    // Records whose creates went ahead are written before a stop may cut the page short:
+    // Jira has their issues. Up to here (an index into the page) they may be pending.
     std::size_t must_finish = 0;
-    for (std::size_t i = 0; i < page.records.size(); ++i)
-      if (auto const* r = std::get_if<Record>(&page.records[i]); r && ahead.contains(r->id)) must_finish = i + 1;
     std::size_t index = 0;
     for (auto& result : page.records) {
       auto const position = index++;
@@ -460,6 +446,21 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       std::string action;
       std::exception_ptr failure;
       bool deferred = false;
+      if (unsent.size() > 1 && unsent.contains(record.id) && !ahead.contains(record.id)) {
+        // The next new records of the page, this one first, are created in one request.
+        std::exception_ptr failure;
+        std::size_t past = 0;
+        try {
+          past = co_await create_ahead(e, page, position, unsent, ahead);
+        } catch (...) {
+          failure = std::current_exception();
+        }
+        if (failure) {
+          co_await drop_unsent(e, unsent);
+          std::rethrow_exception(failure);
+        }
+        must_finish = std::max(must_finish, past);
+      }
       auto went_ahead = ahead.find(record.id);
       auto* early = went_ahead == ahead.end() ? nullptr : &went_ahead->second;
       bool const fresh = unsent.contains(record.id) || early;
@@ -471,6 +472,7 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       } catch (...) {
         failure = std::current_exception();
       }
+      if (early) ahead.erase(went_ahead);  // its mapped state is large: not kept for the page
       if (deferred) {
         pending = std::move(saved);
         hold = true;

@@ -120,15 +120,18 @@ class tenant : public std::enable_shared_from_this<tenant> {
                                  created_ahead* ahead = nullptr);
   template <class Record>
   std::string source_hash(Record const& record, std::optional<std::string> const& supplier_name) const;
-  // Maps the page's records in `unsent` and creates their issues in bulk requests of up to
-  // 50 (one HTTP exchange for many records). A record sent this way leaves `unsent` and
-  // gets its answer in `ahead`. A record that cannot be mapped, or a request Jira refuses
-  // as a whole, is left to process(), one record at a time, which sorts its failure.
-  // A request that failed with its outcome unknown gives each of its records that failure
-  // as its answer, and no further request is sent.
+  // Maps up to `k_bulk_chunk` of the page's records in `unsent`, from index `from` on, and
+  // creates their issues in one bulk request (one HTTP exchange for all of them). A record
+  // sent this way leaves `unsent` and gets its answer in `ahead`. A record that cannot be
+  // mapped, or a request Jira refuses as a whole, is left to process(), one record at a
+  // time, which sorts its failure. A request that failed with its outcome unknown gives
+  // each of its records that failure as its answer. Returns the index past the last record
+  // sent (`from` when none was).
+  static constexpr std::size_t k_bulk_chunk = 20;  // Jira takes 50; mapped records are large
+  static_assert(k_bulk_chunk <= jira_client::bulk_create_limit);
   template <class Record>
-  awaitable<void> create_ahead(entity e, x3_page<Record> const& page, std::set<std::string>& unsent,
-                               std::map<std::string, created_ahead>& ahead);
+  awaitable<std::size_t> create_ahead(entity e, x3_page<Record> const& page, std::size_t from,
+                                      std::set<std::string>& unsent, std::map<std::string, created_ahead>& ahead);
   // Drops the page's create intents whose records were never sent (the cycle stopped).
   awaitable<void> drop_unsent(entity e, std::set<std::string>& unsent);
   template <class Record>
