@@ -273,8 +273,14 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
   if (failure) {
     auto why = classify(failure, "jira");
     if (why.kind() != failure_kind::transient) {
-      // Refused as a whole (nothing was created): each record goes on its own.
+      // Refused as a whole (nothing was created): each record goes on its own, and so do
+      // later ones until the node restarts (this Jira, or a proxy before it, may not
+      // offer bulk creates at all).
       for (auto const& id : ids) ahead.erase(id);
+      bulk_create_ = false;
+      log::warn({config_.id, entity_name(e), {}}, "jira.bulk_refused",
+                std::string{"Jira refused a bulk create as a whole ("} + why.what() +
+                    "); creating issues one at a time until the node restarts");
       co_return from;
     }
     // Jira may have created any of them: each record carries the failure, so the page is
@@ -446,7 +452,7 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       std::string action;
       std::exception_ptr failure;
       bool deferred = false;
-      if (unsent.size() > 1 && unsent.contains(record.id) && !ahead.contains(record.id)) {
+      if (bulk_create_ && unsent.size() > 1 && unsent.contains(record.id) && !ahead.contains(record.id)) {
         // The next new records of the page, this one first, are created in one request.
         std::exception_ptr failure;
         std::size_t past = 0;

@@ -129,6 +129,7 @@ class tenant : public std::enable_shared_from_this<tenant> {
   // sent (`from` when none was).
   static constexpr std::size_t k_bulk_chunk = 20;  // Jira takes 50; mapped records are large
   static_assert(k_bulk_chunk <= jira_client::bulk_create_limit);
+  bool bulk_create_ = true;  // false once Jira refused a bulk create as a whole
   template <class Record>
   awaitable<std::size_t> create_ahead(entity e, x3_page<Record> const& page, std::size_t from,
                                       std::set<std::string>& unsent, std::map<std::string, created_ahead>& ahead);

@@ -194,7 +194,11 @@ net::http_response jira_site::route(call& c, std::string& endpoint) {
   if (seg.size() == 5 && seg[0] == "issue" && seg[1] == "createmeta" && seg[3] == "issuetypes" && m == "GET")
     return ep("/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}"), createmeta_fields(c, seg[2], seg[4]);
   if (seg.size() == 1 && seg[0] == "issue" && m == "POST") return ep("/issue"), create_issue(c);
-  if (seg.size() == 2 && seg[0] == "issue" && seg[1] == "bulk" && m == "POST") return ep("/issue/bulk"), create_issues(c);
+  if (seg.size() == 2 && seg[0] == "issue" && seg[1] == "bulk" && m == "POST") {
+    ep("/issue/bulk");
+    if (!c.k.bulk_create) return jira_error(404, {"null for uri: " + c.api_base + c.path});
+    return create_issues(c);
+  }
   if (c.flavour == jira_flavour::cloud && seg.size() == 2 && seg[0] == "search" && seg[1] == "jql" &&
       (m == "GET" || m == "POST"))
     return ep("/search/jql"), search_jql(c);

@@ -41,6 +41,11 @@ std::optional<std::string> apply_system(system_knobs& s, json::object const& pat
       s.error_rates = std::move(rates);
       continue;
     }
+    if (key == "bulk_create") {
+      if (!v.is_bool()) return bad("true or false");
+      s.bulk_create = v.get_bool();
+      continue;
+    }
     auto n = number(v);
     if (!n || *n < 0) return bad("a non-negative number");
     auto ms = std::chrono::milliseconds{std::int64_t(std::llround(*n))};
@@ -96,6 +101,7 @@ json::object system_json(system_knobs const& s) {
   o["drop_rate"] = s.drop_rate;
   o["hang_rate"] = s.hang_rate;
   o["lost_answer_rate"] = s.lost_answer_rate;
+  o["bulk_create"] = s.bulk_create;
   o["retry_after_s"] = s.retry_after.count();
   o["token_lifetime_s"] = s.token_lifetime.count();
   o["refresh_grace_ms"] = s.refresh_grace.count();

@@ -37,6 +37,7 @@ struct system_knobs {
   double client_rate = 0, client_burst = 0;    // per credential (OAuth app, API token, PAT)
   int issue_write_limit = 0;                   // writes per issue per window; 0: off
   std::chrono::milliseconds issue_write_window{2000};
+  bool bulk_create = true;  // false: POST /issue/bulk is 404, as behind a proxy that does not route it
 };
 
 struct knobs {

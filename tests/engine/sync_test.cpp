@@ -502,6 +502,26 @@ TEST_CASE("a page's new records go to Jira in bulk creates of 20, a record Jira 
   });
 }
 
+TEST_CASE("a Jira without bulk create: one refusal, then every record is created on its own") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 30);
+    options.jira_flavour = "datacenter";
+    options.initial.jira.bulk_create = false;
+    test::sync_world w(ioc, options);
+    auto report = co_await w.cycle(0);
+    CHECK(report.complete);
+    CHECK(report.count("created") >= 30);
+    CHECK(report.count("parked") == 0);
+    auto const& counts = w.emulator().request_counts();
+    CHECK(counts.get("jira", "POST /rest/api/2/issue/bulk", 404) == 1);  // tried once, not per page
+    CHECK(counts.get("jira", "POST /rest/api/2/issue", 201) == static_cast<std::uint64_t>(report.count("created")));
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    co_await w.stop();
+  });
+}
+
 TEST_CASE("a bulk create whose answer is lost: the cycle stops, the issues are adopted by label, none twice") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     auto options = small(1, 3);
