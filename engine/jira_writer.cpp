@@ -97,7 +97,21 @@ awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workf
   auto available = co_await jira_.transitions(key);
   for (auto const& t : available)
     if (net::iequals(t.name, name) || net::iequals(t.to_status, name)) {
-      co_await jira_.transition(key, t.id);
+      std::exception_ptr failure;
+      try {
+        co_await jira_.transition(key, t.id);
+      } catch (sync_error const& e) {
+        if (e.kind() != failure_kind::bad_record) throw;
+        failure = std::current_exception();
+      }
+      if (failure) {
+        // Refused: perhaps because it already happened (a resent request whose first
+        // answer was lost). The issue's status tells.
+        auto now = co_await jira_.get_issue(key);
+        if (!now || !(net::iequals(now->status, t.to_status) || net::iequals(now->status, name)))
+          std::rethrow_exception(failure);
+        co_return "already in status \"" + now->status + "\"";
+      }
       co_return "transitioned with \"" + t.name + "\"";
     }
   // Already there, or the workflow has no such step from here: nothing to do, and the

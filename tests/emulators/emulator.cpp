@@ -250,7 +250,10 @@ awaitable<net::http_response> emulator::impl::handle(net::http_request req) {
   counts.count(system, endpoint, r.status);
   // The work is done, the answer never arrives (a proxy or the network failing on the
   // way back): the client cannot tell whether anything happened.
-  if (fault_random.chance(sk.lost_answer_rate)) {
+  auto scripted = lose_next.find(endpoint);
+  bool const lose_scripted = scripted != lose_next.end() && scripted->second > 0;
+  if (lose_scripted) --scripted->second;
+  if (lose_scripted || fault_random.chance(sk.lost_answer_rate)) {
     counts.count(system, "answer_lost", 0);
     net::http_response lost;
     lost.drop_connection = true;
@@ -328,6 +331,7 @@ knobs& emulator::tenant_knobs(std::size_t i) {
 knobs const& emulator::effective_knobs(std::size_t i) const { return impl_->effective(i); }
 void emulator::reset_tenant_knobs(std::size_t i) { impl_->tenants.at(i).override_knobs.reset(); }
 counters const& emulator::request_counts() const { return impl_->counts; }
+void emulator::lose_next_answers(std::string const& endpoint, int n) { impl_->lose_next[endpoint] = n; }
 clock& emulator::time() { return *impl_->clk; }
 
 json::object emulator::state(std::optional<std::string> tenant) const {

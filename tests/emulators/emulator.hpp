@@ -95,6 +95,9 @@ class emulator {
   knobs const& effective_knobs(std::size_t i) const;
   void reset_tenant_knobs(std::size_t i);
   counters const& request_counts() const;
+  // The next `n` requests to `endpoint` (a counter template, "POST /rest/api/3/issue") are
+  // carried out and their answers lost, as lost_answer_rate does at random.
+  void lose_next_answers(std::string const& endpoint, int n);
   clock& time();
 
  private:

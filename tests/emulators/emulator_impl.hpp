@@ -1,6 +1,7 @@
 #pragma once
 // Internals of mlc::emu::emulator shared by emulator.cpp, control_api.cpp and
 // node_config_writer.cpp. Not a public header.
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -40,6 +41,7 @@ struct emulator::impl {
   std::unordered_map<std::string, std::size_t> by_cloud_id;
   counters counts;
   rng fault_random;
+  std::map<std::string, int> lose_next;  // endpoint template -> answers still to lose (tests)
   std::unique_ptr<net::http_server> server;
   unsigned short control_port = 0;
   unsigned short port = 0;

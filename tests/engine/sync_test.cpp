@@ -164,6 +164,41 @@ TEST_CASE("an X3 change updates the same issue, comments from/to, and a closed o
   });
 }
 
+TEST_CASE("a transition carried out whose answer was lost is not parked when its resend is refused") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 6);
+    options.jira_flavour = "cloud";
+    test::sync_world w(ioc, options);
+    co_await w.converge();
+    auto const tenant = w.config().tenants[0].id;
+    auto before = w.state();
+    std::string po_id;
+    for (auto const& po : before.at("x3").at(tenant).at("purchase_orders").as_array()) {
+      auto id = text(po.at("id"));
+      if (issue_for(before, tenant, "purchase_order", id)->at("status") != "Done") po_id = id;
+    }
+    REQUIRE_FALSE(po_id.empty());
+    w.clock().advance(5s);
+    REQUIRE_FALSE(w.emulator().x3(0).close_order(po_id, w.emulator().effective_knobs(0).x3));
+    // Jira moves the issue to Done; the answer never arrives; the resent request is refused
+    // because the transition is no longer available from Done.
+    std::string const endpoint = "POST /rest/api/3/issue/{issueIdOrKey}/transitions";
+    w.emulator().lose_next_answers(endpoint, 1);
+    auto report = co_await w.cycle(0);
+    auto const& counts = w.emulator().request_counts();
+    CHECK(counts.get("jira", "answer_lost", 0) == 1);
+    CHECK(counts.get("jira", endpoint, 400) == 1);  // the resend
+    CHECK(report.complete);
+    CHECK(report.count("parked") == 0);
+    CHECK(report.count("updated") == 1);
+    engine::tenant_store view(w.services().store, tenant);
+    CHECK(view.audit(1, po_id).front().message.find("already in status \"Done\"") != std::string::npos);
+    CHECK(issue_for(w.state(), tenant, "purchase_order", po_id)->at("status") == "Done");
+    CHECK(w.compare().converged());
+    co_await w.stop();
+  });
+}
+
 TEST_CASE("300 records sharing one timestamp across page boundaries, changes while paging, lag and late commits") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     auto options = small(2, 4);
