@@ -121,9 +121,10 @@ awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workf
 
 awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, desired_state desired,
                                             std::optional<issue_entry> previous, sys_seconds now,
-                                            bool fresh_intent, jira_client::bulk_element const* ahead) {
-  auto state = desired.to_json();
-  auto hash = content_hash(state);
+                                            bool fresh_intent, sent_ahead* ahead) {
+  if (!fresh_intent) ahead = nullptr;
+  auto state = ahead ? std::move(ahead->state) : desired.to_json();
+  auto hash = ahead ? std::move(ahead->hash) : content_hash(state);
   auto target = std::string{to_string(desired.target)};
   write_outcome out;
 
@@ -147,8 +148,8 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   }
 
   if (!previous || previous->key.empty()) {
-    out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now, fresh_intent,
-                                fresh_intent ? ahead : nullptr);
+    auto const* answer = ahead ? &ahead->answer : nullptr;
+    out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now, fresh_intent, answer);
     out.action = "created";
     out.message = "created " + out.entry.key;
     auto note = co_await apply_workflow(out.entry.key, desired.target);

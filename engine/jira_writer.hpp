@@ -44,6 +44,15 @@ struct write_outcome {
   std::string message;  // for the audit entry
 };
 
+// A create sent ahead in a bulk request: Jira's answer, and the stored form of the desired
+// state (desired_state::to_json) and its content hash, computed before the fields went into
+// the request.
+struct sent_ahead {
+  jira_client::bulk_element answer;
+  boost::json::object state;
+  std::string hash;
+};
+
 class jira_writer {
  public:
   jira_writer(jira_client& jira, tenant_store& store, writer_settings settings);
@@ -51,12 +60,13 @@ class jira_writer {
   // `previous` is the record's issue-map entry, if any. `fresh_intent`: `previous` is a
   // create intent the caller committed this cycle and nothing was sent yet, so there is
   // nothing to look for and the create needs no intent of its own.
-  // `ahead`: Jira's answer to this record's create, sent ahead in a bulk request with the
-  // rest of its page (only with `fresh_intent`); the create then sends nothing itself.
+  // `ahead`: this record's create, sent ahead in a bulk request with the rest of its page
+  // (only with `fresh_intent`); the create then sends nothing itself, and `desired.fields`
+  // may be empty (they went into the request; `ahead` has the stored form).
   // Throws sync_error, record_deferred.
   awaitable<write_outcome> write(entity e, std::string record_id, desired_state desired,
                                  std::optional<issue_entry> previous, sys_seconds now, bool fresh_intent = false,
-                                 jira_client::bulk_element const* ahead = nullptr);
+                                 sent_ahead* ahead = nullptr);
 
   // Links an invoice's issue to its order's issue ("Relates"), once both exist. Returns
   // true when linked now; false when the order has no issue yet.

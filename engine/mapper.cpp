@@ -382,6 +382,16 @@ json::object create_body(desired_state const& state) {
   return body;
 }
 
+json::object create_body(desired_state&& state) {
+  json::object property;
+  property["key"] = source_property_key;
+  property["value"] = std::move(state.source);
+  json::object body;
+  body["fields"] = std::move(state.fields);
+  body["properties"] = json::array{json::value(std::move(property))};
+  return body;
+}
+
 std::string external_label(entity e, std::string_view folder, std::string_view id) {
   constexpr std::size_t k_label_limit = 255;
   std::string folder_lower;

@@ -104,6 +104,8 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
 
 // POST /issue body: {"fields":…,"properties":[{"key":"ml-connector.source","value":…}]}
 boost::json::object create_body(desired_state const& state);
+// The same, taking the fields and the source out of `state` instead of copying them.
+boost::json::object create_body(desired_state&& state);
 
 // x3-po-<folder>-<id> / x3-inv-<folder>-<id>, lower-case. Characters outside [a-z0-9_]
 // (and '-' inside the folder, or any lower-case letter in the id: X3 keys are upper-case,

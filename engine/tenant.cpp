@@ -253,7 +253,9 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
     }
     if (failure) continue;  // process() meets the same failure on its own and sorts it
     a.source = source_hash(*r, a.supplier_name);
-    bodies.push_back(create_body(*a.desired));
+    a.sent.state = a.desired->to_json();
+    a.sent.hash = content_hash(a.sent.state);
+    bodies.push_back(create_body(std::move(*a.desired)));
     ids.push_back(r->id);
     ahead.emplace(r->id, std::move(a));
     past = i + 1;
@@ -287,13 +289,13 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
     // written up to the first of them and the cycle stops there; their intents stay and
     // make the next cycle look for their issues by label.
     for (auto const& id : ids) {
-      ahead.at(id).answer.failure = why;
+      ahead.at(id).sent.answer.failure = why;
       unsent.erase(id);
     }
     co_return past;
   }
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    ahead.at(ids[i]).answer = std::move(answers[i]);
+    ahead.at(ids[i]).sent.answer = std::move(answers[i]);
     unsent.erase(ids[i]);
   }
   co_return past;
@@ -336,8 +338,8 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   try {
     auto desired = ahead ? std::move(*ahead->desired) : traits::map(record, supplier_name, mapping(e));
     if (sent) *sent = true;  // from here on Jira may have seen it
-    auto const* answer = ahead ? &ahead->answer : nullptr;
-    outcome = co_await writer_->write(e, record.id, std::move(desired), std::move(previous), now, fresh_intent, answer);
+    auto* sent_early = ahead ? &ahead->sent : nullptr;
+    outcome = co_await writer_->write(e, record.id, std::move(desired), std::move(previous), now, fresh_intent, sent_early);
   } catch (record_deferred const&) {
     throw;
   } catch (...) {

@@ -110,8 +110,8 @@ class tenant : public std::enable_shared_from_this<tenant> {
   struct created_ahead {
     std::optional<std::string> supplier_name;
     std::string source;  // the record's source hash
-    std::optional<desired_state> desired;
-    jira_client::bulk_element answer;
+    std::optional<desired_state> desired;  // without its fields once they are in the request
+    sent_ahead sent;
   };
   // `ahead`: the record's create went ahead (fresh_intent is then true as well).
   template <class Record>
