@@ -372,24 +372,24 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
   return state;
 }
 
-json::object create_body(desired_state const& state) {
+namespace {
+
+json::object make_create_body(json::object fields, json::object source) {
   json::object property;
   property["key"] = source_property_key;
-  property["value"] = state.source;
+  property["value"] = std::move(source);
   json::object body;
-  body["fields"] = state.fields;
+  body["fields"] = std::move(fields);
   body["properties"] = json::array{json::value(std::move(property))};
   return body;
 }
 
+}  // namespace
+
+json::object create_body(desired_state const& state) { return make_create_body(state.fields, state.source); }
+
 json::object create_body(desired_state&& state) {
-  json::object property;
-  property["key"] = source_property_key;
-  property["value"] = std::move(state.source);
-  json::object body;
-  body["fields"] = std::move(state.fields);
-  body["properties"] = json::array{json::value(std::move(property))};
-  return body;
+  return make_create_body(std::move(state.fields), std::move(state.source));
 }
 
 std::string external_label(entity e, std::string_view folder, std::string_view id) {

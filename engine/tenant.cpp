@@ -406,7 +406,7 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       issue_entry intent;
       intent.intent_at = to_seconds(services_.clock());
       for (auto const& result : page.records)
-        if (auto const* r = std::get_if<Record>(&result); r && !store_.issue(e, r->id) && !store_.parked(e, r->id)) {
+        if (auto const* r = std::get_if<Record>(&result); r && !store_.has_issue(e, r->id) && !store_.is_parked(e, r->id)) {
           intents.push_back(store_.put_issue(e, r->id, intent));
           unsent.insert(r->id);
         }

@@ -134,6 +134,14 @@ std::optional<issue_entry> tenant_store::issue(entity e, std::string_view record
   return issue_entry::from_json(*v);
 }
 
+bool tenant_store::has_issue(entity e, std::string_view record_id) const {
+  return store_->get(column::issue_map, record_key(e, record_id)).has_value();
+}
+
+bool tenant_store::is_parked(entity e, std::string_view record_id) const {
+  return store_->get(column::replay, record_key(e, record_id)).has_value();
+}
+
 std::optional<parked_record> tenant_store::parked(entity e, std::string_view record_id) const {
   auto v = store_->get(column::replay, record_key(e, record_id));
   if (!v) return std::nullopt;

@@ -76,6 +76,9 @@ class tenant_store {
   std::optional<watermark> load_watermark(entity e) const;
   std::optional<issue_entry> issue(entity e, std::string_view record_id) const;
   std::optional<parked_record> parked(entity e, std::string_view record_id) const;
+  // Whether an issue-map entry / a parked record exists, without parsing it.
+  bool has_issue(entity e, std::string_view record_id) const;
+  bool is_parked(entity e, std::string_view record_id) const;
   std::vector<parked_record> all_parked() const;
   std::optional<std::string> state(std::string_view name) const;
   // Cached supplier name and when it was fetched.

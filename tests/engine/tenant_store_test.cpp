@@ -53,6 +53,11 @@ TEST_CASE("tenant_store keeps watermarks, issue entries and parked records per t
   CHECK_FALSE(got->intent_at);
   CHECK_FALSE(a.issue(engine::entity::supplier_invoice, "4500123"));  // entities are separate
   CHECK_FALSE(b.issue(engine::entity::purchase_order, "4500123"));
+  CHECK(a.has_issue(engine::entity::purchase_order, "4500123"));
+  CHECK_FALSE(a.has_issue(engine::entity::supplier_invoice, "4500123"));
+  CHECK_FALSE(b.has_issue(engine::entity::purchase_order, "4500123"));
+  CHECK(a.is_parked(engine::entity::supplier_invoice, "INV-1"));
+  CHECK_FALSE(a.is_parked(engine::entity::purchase_order, "INV-1"));
 
   auto all = a.all_parked();
   REQUIRE(all.size() == 1);
@@ -74,6 +79,7 @@ TEST_CASE("tenant_store keeps watermarks, issue entries and parked records per t
 
   store->commit_now({a.unpark(engine::entity::supplier_invoice, "INV-1")});
   CHECK(a.all_parked().empty());
+  CHECK_FALSE(a.is_parked(engine::entity::supplier_invoice, "INV-1"));
 }
 
 TEST_CASE("an issue entry with only a create intent round-trips") {
