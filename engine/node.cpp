@@ -78,6 +78,16 @@ std::string query_param(std::string_view target, std::string_view name) {
   return {};
 }
 
+// The config's warnings (plaintext secrets, TLS verification off), at start and on reload:
+// the first few in full, then a count; `ml-connector check` lists every one.
+void log_config_warnings(std::vector<config::config_error> const& warnings) {
+  constexpr std::size_t shown = 20;
+  for (std::size_t i = 0; i < warnings.size() && i < shown; ++i) log::warn({}, "config.warning", warnings[i].what());
+  if (warnings.size() > shown)
+    log::warn({}, "config.warning",
+              std::to_string(warnings.size() - shown) + " more configuration warning(s); `ml-connector check` lists them all");
+}
+
 }  // namespace
 
 std::pair<std::string, unsigned short> split_listen(std::string const& listen) {
@@ -194,6 +204,7 @@ void node::reload() {
     return;
   }
   for (auto const& e : fresh.tenant_errors) log::error({}, "config.tenant_rejected", e.what());
+  log_config_warnings(fresh.warnings);
   if (fresh.listen != config_.listen || fresh.data_dir != config_.data_dir || fresh.x3_limits != config_.x3_limits ||
       fresh.jira_limits != config_.jira_limits || fresh.search_window != config_.search_window)
     log::warn({}, "config.restart_needed", "listen, data_dir, limits and search_window changes take effect after a restart");
@@ -268,9 +279,13 @@ awaitable<void> node::run() {
   port_ = server_->listen(host, port);
 
   for (auto const& e : config_.tenant_errors) log::error({}, "config.tenant_rejected", e.what());
+  log_config_warnings(config_.warnings);
   for (auto const& tc : config_.tenants) start_tenant(tc);
-  // Each tenant keeps its own config (reload compares against it): no second copy here.
+  // Each tenant keeps its own config (reload compares against it): no second copy here,
+  // and the messages already logged are not kept either.
   config_.tenants = {};
+  config_.tenant_errors = {};
+  config_.warnings = {};
   asio::co_spawn(ioc_, housekeeping_loop(), [](std::exception_ptr) {});
   ready_ = true;
   log::info({}, "node.ready",

@@ -589,13 +589,13 @@ void tenant::refresh_gauges(sys_seconds now) {
     auto const* em = metrics_->entity(name);
     if (!e || !em) continue;
     auto it = synced_through_.find(*e);
-    em->sync_lag_seconds->Set(it == synced_through_.end() ? 0.0 : static_cast<double>((now - it->second).count()));
+    em->sync_lag_seconds.Set(it == synced_through_.end() ? 0.0 : static_cast<double>((now - it->second).count()));
   }
   auto parked = store_.all_parked();
-  metrics_->replay_queue_size->Set(static_cast<double>(parked.size()));
+  metrics_->replay_queue_size.Set(static_cast<double>(parked.size()));
   double oldest = 0;
   for (auto const& p : parked) oldest = std::max(oldest, static_cast<double>((now - p.parked_at).count()));
-  metrics_->replay_oldest_age_seconds->Set(oldest);
+  metrics_->replay_oldest_age_seconds.Set(oldest);
 }
 
 awaitable<cycle_report> tenant::run_cycle() {
@@ -631,7 +631,7 @@ awaitable<cycle_report> tenant::run_cycle() {
     last_error_.clear();
     last_success_ = now;
     services_.metrics->set_tenant_state(config_.id, metrics::tenant_state::active);
-    metrics_->last_successful_poll_timestamp_seconds->Set(
+    metrics_->last_successful_poll_timestamp_seconds.Set(
         std::chrono::duration<double>(now.time_since_epoch()).count());
     metrics_->poll_cycles(metrics::poll_result::ok).Increment();
   }

@@ -1,5 +1,6 @@
 #include "metrics/catalog.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <prometheus/family.h>
@@ -28,6 +29,40 @@ constexpr std::string_view all_status_classes[] = {"1xx", "2xx", "3xx", "4xx", "
 std::size_t idx(auto e) { return static_cast<std::size_t>(e); }
 
 std::string s(std::string_view v) { return std::string{v}; }
+
+// The per-tenant families: series in tenant_metrics, written by serialize_tenants_locked().
+constexpr char const* sync_lag_help =
+    "Seconds between now and the watermark time of the last record written, per tenant and entity.";
+constexpr char const* replay_oldest_age_help = "Age in seconds of the oldest parked record waiting for replay.";
+constexpr char const* last_successful_poll_help = "Unix time of the tenant's last poll cycle that finished without error.";
+constexpr char const* records_synced_help = "ERP records processed, by what happened to them in Jira.";
+constexpr char const* errors_help = "Errors by kind (transient, bad_record, tenant_fault) and the system that caused them.";
+constexpr char const* replay_queue_size_help = "Parked records waiting for replay.";
+constexpr char const* tenant_up_help = "1 while the tenant is active, 0 while degraded; absent while paused.";
+constexpr char const* token_refreshes_help = "Access token refreshes by result.";
+constexpr char const* poll_cycles_help = "Tenant poll cycles by result.";
+
+using label_list = std::initializer_list<std::pair<char const*, std::string_view>>;
+
+prometheus::ClientMetric sample(prometheus::MetricType type, double value, label_list labels) {
+  prometheus::ClientMetric m;
+  m.label.reserve(labels.size());
+  for (auto const& [name, v] : labels) m.label.push_back({name, std::string{v}});
+  std::sort(m.label.begin(), m.label.end());  // prometheus-cpp orders labels by name
+  (type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value) = value;
+  return m;
+}
+
+// Appends one family's block; a family without series has none (as prometheus-cpp does).
+template <typename Fill>
+void append_family(std::string& out, char const* name, char const* help, prometheus::MetricType type, Fill fill) {
+  std::vector<prometheus::MetricFamily> one(1);
+  one[0].name = name;
+  one[0].help = help;
+  one[0].type = type;
+  fill(one[0].metric);
+  if (!one[0].metric.empty()) out += serialize(std::move(one));
+}
 
 // Seconds, from a cache hit to a slow page of a remote API.
 Histogram::BucketBoundaries const http_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
@@ -105,24 +140,15 @@ entity_metrics const* tenant_metrics::entity(std::string_view name) const {
 
 struct catalog::families {
   Family<Gauge>* build_info;
-  Family<Gauge>* sync_lag;
-  Family<Gauge>* replay_oldest_age;
-  Family<Gauge>* last_successful_poll;
-  Family<Counter>* records_synced;
-  Family<Counter>* errors;
-  Family<Gauge>* replay_queue_size;
-  Family<Gauge>* tenant_up;
   Family<Gauge>* tenants;
   Family<Histogram>* poll_duration;
   Family<Counter>* http_requests;
   Family<Histogram>* http_duration;
   Family<Counter>* http_rate_limited;
   Family<Counter>* rate_limit_wait;
-  Family<Counter>* token_refreshes;
   Family<Gauge>* storage_size;
   Family<Histogram>* storage_commit;
   Family<Histogram>* storage_batch;
-  Family<Counter>* poll_cycles;
 
   std::array<Gauge*, 3> tenants_by_state{};
   std::array<std::array<Counter*, 6>, 2> http_requests_by{};  // [remote][status class]
@@ -139,34 +165,6 @@ catalog::catalog(std::string const& version)
   auto& r = *registry_;
   auto& f = *f_;
   f.build_info = &prometheus::BuildGauge().Name("mlc_build_info").Help("Build information; the value is always 1.").Register(r);
-  f.sync_lag = &prometheus::BuildGauge()
-                    .Name("mlc_sync_lag_seconds")
-                    .Help("Seconds between now and the watermark time of the last record written, per tenant and entity.")
-                    .Register(r);
-  f.replay_oldest_age = &prometheus::BuildGauge()
-                             .Name("mlc_replay_oldest_age_seconds")
-                             .Help("Age in seconds of the oldest parked record waiting for replay.")
-                             .Register(r);
-  f.last_successful_poll = &prometheus::BuildGauge()
-                                .Name("mlc_last_successful_poll_timestamp_seconds")
-                                .Help("Unix time of the tenant's last poll cycle that finished without error.")
-                                .Register(r);
-  f.records_synced = &prometheus::BuildCounter()
-                          .Name("mlc_records_synced_total")
-                          .Help("ERP records processed, by what happened to them in Jira.")
-                          .Register(r);
-  f.errors = &prometheus::BuildCounter()
-                  .Name("mlc_errors_total")
-                  .Help("Errors by kind (transient, bad_record, tenant_fault) and the system that caused them.")
-                  .Register(r);
-  f.replay_queue_size = &prometheus::BuildGauge()
-                             .Name("mlc_replay_queue_size")
-                             .Help("Parked records waiting for replay.")
-                             .Register(r);
-  f.tenant_up = &prometheus::BuildGauge()
-                     .Name("mlc_tenant_up")
-                     .Help("1 while the tenant is active, 0 while degraded; absent while paused.")
-                     .Register(r);
   f.tenants = &prometheus::BuildGauge().Name("mlc_tenants").Help("Tenants on this node by state.").Register(r);
   f.poll_duration = &prometheus::BuildHistogram()
                          .Name("mlc_poll_duration_seconds")
@@ -188,10 +186,6 @@ catalog::catalog(std::string const& version)
                            .Name("mlc_rate_limit_wait_seconds_total")
                            .Help("Seconds requests spent waiting for the per-host rate limiter.")
                            .Register(r);
-  f.token_refreshes = &prometheus::BuildCounter()
-                           .Name("mlc_token_refreshes_total")
-                           .Help("Access token refreshes by result.")
-                           .Register(r);
   f.storage_size = &prometheus::BuildGauge()
                         .Name("mlc_storage_size_bytes")
                         .Help("Size of the RocksDB store: live SST files and memtables.")
@@ -204,10 +198,6 @@ catalog::catalog(std::string const& version)
                          .Name("mlc_storage_batch_records")
                          .Help("Records carried by one group commit.")
                          .Register(r);
-  f.poll_cycles = &prometheus::BuildCounter()
-                       .Name("mlc_poll_cycles_total")
-                       .Help("Tenant poll cycles by result.")
-                       .Register(r);
 
   f.build_info->Add({{"version", version}}).Set(1);
   for (auto st : all_states) f.tenants_by_state[idx(st)] = &f.tenants->Add({{"state", s(to_string(st))}});
@@ -230,89 +220,29 @@ catalog::~catalog() = default;
 
 tenant_metrics& catalog::add_tenant(std::string const& tenant, std::vector<std::string> const& entities) {
   std::lock_guard lock{mutex_};
-  auto& f = *f_;
   auto& slot = tenants_[tenant];
   if (!slot) {
     slot = std::make_unique<tenant_metrics>();
-    auto& t = *slot;
-    t.tenant = tenant;
-    prometheus::Labels const tl{{"tenant", tenant}};
-    t.replay_oldest_age_seconds = &f.replay_oldest_age->Add(tl);
-    t.last_successful_poll_timestamp_seconds = &f.last_successful_poll->Add(tl);
-    t.replay_queue_size = &f.replay_queue_size->Add(tl);
-    for (auto k : all_kinds)
-      for (auto c : all_components)
-        t.errors_total[idx(k)][idx(c)] =
-            &f.errors->Add({{"tenant", tenant}, {"kind", s(to_string(k))}, {"system", s(to_string(c))}});
-    for (auto rm : all_remotes) {
-      t.token_refreshes_total[idx(rm)][0] =
-          &f.token_refreshes->Add({{"tenant", tenant}, {"system", s(to_string(rm))}, {"result", "success"}});
-      t.token_refreshes_total[idx(rm)][1] =
-          &f.token_refreshes->Add({{"tenant", tenant}, {"system", s(to_string(rm))}, {"result", "failure"}});
-    }
-    for (auto res : all_results)
-      t.poll_cycles_total[idx(res)] = &f.poll_cycles->Add({{"tenant", tenant}, {"result", s(to_string(res))}});
+    slot->tenant = tenant;
   }
   auto& t = *slot;
-  for (auto const& entity : entities) {
-    if (t.entities.contains(entity)) continue;
-    entity_metrics e;
-    e.sync_lag_seconds = &f.sync_lag->Add({{"tenant", tenant}, {"entity", entity}});
-    for (auto a : all_actions)
-      e.records_synced_total[idx(a)] =
-          &f.records_synced->Add({{"tenant", tenant}, {"entity", entity}, {"action", s(to_string(a))}});
-    t.entities.emplace(entity, e);
-  }
+  for (auto const& entity : entities)
+    if (!t.entities.contains(entity)) t.entities.try_emplace(entity);
   if (!states_.contains(tenant)) set_state_locked(tenant, tenant_state::active);
-  sync_tenant_up_locked(tenant);
   return t;
 }
 
 void catalog::remove_tenant(std::string const& tenant) {
   std::lock_guard lock{mutex_};
-  auto& f = *f_;
-  if (auto it = tenants_.find(tenant); it != tenants_.end()) {
-    auto& t = *it->second;
-    f.replay_oldest_age->Remove(t.replay_oldest_age_seconds);
-    f.last_successful_poll->Remove(t.last_successful_poll_timestamp_seconds);
-    f.replay_queue_size->Remove(t.replay_queue_size);
-    for (auto& row : t.errors_total)
-      for (auto* c : row) f.errors->Remove(c);
-    for (auto& row : t.token_refreshes_total)
-      for (auto* c : row) f.token_refreshes->Remove(c);
-    for (auto* c : t.poll_cycles_total) f.poll_cycles->Remove(c);
-    for (auto& [name, e] : t.entities) {
-      f.sync_lag->Remove(e.sync_lag_seconds);
-      for (auto* c : e.records_synced_total) f.records_synced->Remove(c);
-    }
-    tenants_.erase(it);
-  }
+  if (auto it = tenants_.find(tenant); it != tenants_.end()) tenants_.erase(it);
   set_state_locked(tenant, std::nullopt);
-  sync_tenant_up_locked(tenant);
 }
 
 void catalog::set_tenant_state(std::string const& tenant, tenant_state state) {
   std::lock_guard lock{mutex_};
   // Every cycle reports its state: the common case changes nothing.
-  if (auto it = states_.find(tenant); it != states_.end() && it->second == state && tenant_up_.contains(tenant)) return;
+  if (auto it = states_.find(tenant); it != states_.end() && it->second == state) return;
   set_state_locked(tenant, state);
-  sync_tenant_up_locked(tenant);
-}
-
-// mlc_tenant_up exists while the tenant is added and not paused.
-void catalog::sync_tenant_up_locked(std::string const& tenant) {
-  auto state = states_.find(tenant);
-  bool const wanted = tenants_.contains(tenant) && state != states_.end() && state->second != tenant_state::paused;
-  auto up = tenant_up_.find(tenant);
-  if (!wanted) {
-    if (up != tenant_up_.end()) {
-      f_->tenant_up->Remove(up->second);
-      tenant_up_.erase(up);
-    }
-    return;
-  }
-  if (up == tenant_up_.end()) up = tenant_up_.emplace(tenant, &f_->tenant_up->Add({{"tenant", tenant}})).first;
-  up->second->Set(state->second == tenant_state::active ? 1 : 0);
 }
 
 // mlc_tenants{state} is kept by increments: recounting every tenant on each call made a
@@ -363,6 +293,69 @@ void catalog::observe_storage_batch(std::size_t records, double seconds) {
 
 prometheus::Registry& catalog::registry() { return *registry_; }
 
-std::string catalog::serialize() const { return metrics::serialize(*registry_); }
+std::string catalog::serialize() const {
+  auto out = metrics::serialize(*registry_);
+  std::lock_guard lock{mutex_};
+  serialize_tenants_locked(out);
+  return out;
+}
+
+// One family at a time, so a scrape of 10,000 tenants holds one family's samples at once.
+void catalog::serialize_tenants_locked(std::string& out) const {
+  using prometheus::MetricType;
+  using samples = std::vector<prometheus::ClientMetric>;
+  auto const gauge = MetricType::Gauge;
+  auto const counter = MetricType::Counter;
+  append_family(out, "mlc_sync_lag_seconds", sync_lag_help, gauge, [&](samples& m) {
+    for (auto const& [name, t] : tenants_)
+      for (auto const& [entity, e] : t->entities)
+        m.push_back(sample(gauge, e.sync_lag_seconds.Value(), {{"tenant", name}, {"entity", entity}}));
+  });
+  append_family(out, "mlc_replay_oldest_age_seconds", replay_oldest_age_help, gauge, [&](samples& m) {
+    for (auto const& [name, t] : tenants_)
+      m.push_back(sample(gauge, t->replay_oldest_age_seconds.Value(), {{"tenant", name}}));
+  });
+  append_family(out, "mlc_last_successful_poll_timestamp_seconds", last_successful_poll_help, gauge, [&](samples& m) {
+    for (auto const& [name, t] : tenants_)
+      m.push_back(sample(gauge, t->last_successful_poll_timestamp_seconds.Value(), {{"tenant", name}}));
+  });
+  append_family(out, "mlc_records_synced_total", records_synced_help, counter, [&](samples& m) {
+    for (auto const& [name, t] : tenants_)
+      for (auto const& [entity, e] : t->entities)
+        for (auto a : all_actions)
+          m.push_back(sample(counter, e.records(a).Value(),
+                             {{"tenant", name}, {"entity", entity}, {"action", to_string(a)}}));
+  });
+  append_family(out, "mlc_errors_total", errors_help, counter, [&](samples& m) {
+    for (auto const& [name, t] : tenants_)
+      for (auto k : all_kinds)
+        for (auto c : all_components)
+          m.push_back(sample(counter, t->errors(k, c).Value(),
+                             {{"tenant", name}, {"kind", to_string(k)}, {"system", to_string(c)}}));
+  });
+  append_family(out, "mlc_replay_queue_size", replay_queue_size_help, gauge, [&](samples& m) {
+    for (auto const& [name, t] : tenants_) m.push_back(sample(gauge, t->replay_queue_size.Value(), {{"tenant", name}}));
+  });
+  // mlc_tenant_up exists while the tenant is added and not paused.
+  append_family(out, "mlc_tenant_up", tenant_up_help, gauge, [&](samples& m) {
+    for (auto const& [name, t] : tenants_) {
+      auto state = states_.find(name);
+      if (state == states_.end() || state->second == tenant_state::paused) continue;
+      m.push_back(sample(gauge, state->second == tenant_state::active ? 1 : 0, {{"tenant", name}}));
+    }
+  });
+  append_family(out, "mlc_token_refreshes_total", token_refreshes_help, counter, [&](samples& m) {
+    for (auto const& [name, t] : tenants_)
+      for (auto rm : all_remotes)
+        for (bool success : {true, false})
+          m.push_back(sample(counter, t->token_refreshes(rm, success).Value(),
+                             {{"tenant", name}, {"system", to_string(rm)}, {"result", success ? "success" : "failure"}}));
+  });
+  append_family(out, "mlc_poll_cycles_total", poll_cycles_help, counter, [&](samples& m) {
+    for (auto const& [name, t] : tenants_)
+      for (auto res : all_results)
+        m.push_back(sample(counter, t->poll_cycles(res).Value(), {{"tenant", name}, {"result", to_string(res)}}));
+  });
+}
 
 }  // namespace mlc::metrics

@@ -7,8 +7,7 @@
 
 namespace mlc::metrics {
 
-std::string serialize(prometheus::Registry const& registry) {
-  auto families = registry.Collect();
+std::string serialize(std::vector<prometheus::MetricFamily> families) {
   // prometheus-cpp keeps children in a hash map; sort them by labels so the exposition
   // is stable (tests and humans diff it).
   for (auto& family : families) {
@@ -20,5 +19,7 @@ std::string serialize(prometheus::Registry const& registry) {
   }
   return prometheus::TextSerializer{}.Serialize(families);
 }
+
+std::string serialize(prometheus::Registry const& registry) { return serialize(registry.Collect()); }
 
 }  // namespace mlc::metrics

@@ -4,7 +4,7 @@
 // Thread/coroutine safety: single io_context; any number of coroutines on it.
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <vector>
 #include <list>
 #include <memory>
 #include <string>
@@ -66,7 +66,7 @@ class connection_pool {
   };
   struct origin_state {
     std::size_t active = 0;  // slots held by leases (connections in use or being opened)
-    std::deque<idle_entry> idle;
+    std::vector<idle_entry> idle;  // used from the back; a deque allocates 512 bytes even empty
     std::list<waiter*> waiters;
   };
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <sstream>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -43,8 +44,9 @@ void write_config(std::filesystem::path const& file, json::object config) {
 }  // namespace
 
 TEST_CASE("the node serves health, metrics and an authenticated admin API, reloads tenants live and stops cleanly") {
-  test::run([](asio::io_context& ioc) -> awaitable<void> {
-    engine::log::configure(engine::log::level::warn, true);
+  std::ostringstream log_text;
+  engine::log::configure(engine::log::level::warn, true, &log_text);
+  test::run([&](asio::io_context& ioc) -> awaitable<void> {
     test::temp_dir dir;
     emu::emulator_options eo;
     eo.tenants = 3;
@@ -75,6 +77,11 @@ TEST_CASE("the node serves health, metrics and an authenticated admin API, reloa
     });
     REQUIRE(co_await eventually([&] { return node.ready() || finished; }));
     REQUIRE_FALSE(failure);
+    // The emulator's config carries its secrets in plaintext: the node says so at start,
+    // naming where, never what.
+    CHECK(log_text.str().find("\"event\":\"config.warning\"") != std::string::npos);
+    CHECK(log_text.str().find("tenants[0].jira.secret") != std::string::npos);
+    CHECK(log_text.str().find(std::string{all[0].at("jira").at("secret").as_string()}) == std::string::npos);
     auto url = "http://127.0.0.1:" + std::to_string(node.port());
     net::http_client client(ioc.get_executor(), net::client_options{});
     auto get = [&](std::string path, std::string token) -> awaitable<net::http_response> {
@@ -153,6 +160,7 @@ TEST_CASE("the node serves health, metrics and an authenticated admin API, reloa
     CHECK_FALSE(failure);
     co_await emu.stop();
   });
+  engine::log::configure(engine::log::level::warn, true);
 }
 
 TEST_CASE("the node refuses a non-loopback listen address without an admin token") {

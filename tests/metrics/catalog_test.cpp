@@ -90,7 +90,7 @@ TEST_CASE("a tenant's series appear when added, count, and vanish when removed")
   catalog c{"1.2.3"};
   auto& t = c.add_tenant("acme", {"purchase_orders"});
   t.entity("purchase_orders")->records(sync_action::created).Increment(3);
-  t.entity("purchase_orders")->sync_lag_seconds->Set(42.5);
+  t.entity("purchase_orders")->sync_lag_seconds.Set(42.5);
   CHECK(t.entity("supplier_invoices") == nullptr);
   t.errors(error_kind::tenant_fault, component::jira).Increment();
   t.poll_cycles(poll_result::ok).Increment();
