@@ -1,6 +1,7 @@
 #include "metrics/catalog.hpp"
 
-#include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 #include <prometheus/family.h>
@@ -17,13 +18,14 @@ using prometheus::Family;
 using prometheus::Gauge;
 using prometheus::Histogram;
 
-constexpr sync_action all_actions[] = {sync_action::created, sync_action::updated, sync_action::unchanged,
-                                       sync_action::parked, sync_action::replayed};
-constexpr error_kind all_kinds[] = {error_kind::transient, error_kind::bad_record, error_kind::tenant_fault};
-constexpr component all_components[] = {component::x3, component::jira, component::storage};
-constexpr remote all_remotes[] = {remote::x3, remote::jira};
+// Each enum's values in the order their label text sorts: the exposition's sample order.
+constexpr sync_action all_actions[] = {sync_action::created, sync_action::parked, sync_action::replayed,
+                                       sync_action::unchanged, sync_action::updated};
+constexpr error_kind all_kinds[] = {error_kind::bad_record, error_kind::tenant_fault, error_kind::transient};
+constexpr component all_components[] = {component::jira, component::storage, component::x3};
+constexpr remote all_remotes[] = {remote::jira, remote::x3};
 constexpr tenant_state all_states[] = {tenant_state::active, tenant_state::degraded, tenant_state::paused};
-constexpr poll_result all_results[] = {poll_result::ok, poll_result::failed};
+constexpr poll_result all_results[] = {poll_result::failed, poll_result::ok};
 constexpr std::string_view all_status_classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "error"};
 
 std::size_t idx(auto e) { return static_cast<std::size_t>(e); }
@@ -42,27 +44,71 @@ constexpr char const* tenant_up_help = "1 while the tenant is active, 0 while de
 constexpr char const* token_refreshes_help = "Access token refreshes by result.";
 constexpr char const* poll_cycles_help = "Tenant poll cycles by result.";
 
-using label_list = std::initializer_list<std::pair<char const*, std::string_view>>;
+// Writes the per-tenant families straight into the exposition text: building a
+// prometheus::ClientMetric per series and sorting them cost ~2.3 µs per series, 0.7 s of
+// the io thread per scrape with 10,000 tenants (mlc-scrape-bench). Samples come in tenant
+// order, each tenant's in label order; labels are written in name order, as prometheus-cpp
+// writes them.
+class tenant_text {
+ public:
+  explicit tenant_text(std::string& out) : out_(out) {}
 
-prometheus::ClientMetric sample(prometheus::MetricType type, double value, label_list labels) {
-  prometheus::ClientMetric m;
-  m.label.reserve(labels.size());
-  for (auto const& [name, v] : labels) m.label.push_back({name, std::string{v}});
-  std::sort(m.label.begin(), m.label.end());  // prometheus-cpp orders labels by name
-  (type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value) = value;
-  return m;
-}
+  // Starts a family: its HELP and TYPE lines, written once the first sample comes.
+  void family(char const* name, char const* help, char const* type) {
+    name_ = name;
+    help_ = help;
+    type_ = type;
+    started_ = false;
+  }
 
-// Appends one family's block; a family without series has none (as prometheus-cpp does).
-template <typename Fill>
-void append_family(std::string& out, char const* name, char const* help, prometheus::MetricType type, Fill fill) {
-  std::vector<prometheus::MetricFamily> one(1);
-  one[0].name = name;
-  one[0].help = help;
-  one[0].type = type;
-  fill(one[0].metric);
-  if (!one[0].metric.empty()) out += serialize(std::move(one));
-}
+  // `labels` are (name, value) pairs in name order.
+  void sample(std::initializer_list<std::pair<std::string_view, std::string_view>> labels, double value) {
+    if (!started_) {
+      out_.append("# HELP ").append(name_).append(" ").append(help_).append("\n");
+      out_.append("# TYPE ").append(name_).append(" ").append(type_).append("\n");
+      started_ = true;
+    }
+    out_.append(name_);
+    char sep = '{';
+    for (auto const& [label, v] : labels) {
+      out_.push_back(sep);
+      sep = ',';
+      out_.append(label).append("=\"");
+      append_escaped(v);
+      out_.push_back('"');
+    }
+    out_.append("} ");
+    append_value(value);
+    out_.push_back('\n');
+  }
+
+ private:
+  void append_escaped(std::string_view v) {
+    for (char ch : v) {
+      if (ch == '\\') out_.append("\\\\");
+      else if (ch == '"') out_.append("\\\"");
+      else if (ch == '\n') out_.append("\\n");
+      else out_.push_back(ch);
+    }
+  }
+  void append_value(double v) {
+    if (std::isnan(v)) {
+      out_.append("NaN");
+    } else if (std::isinf(v)) {
+      out_.append(v < 0 ? "-Inf" : "+Inf");
+    } else {
+      char buf[32];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+      out_.append(buf, end);
+    }
+  }
+
+  std::string& out_;
+  char const* name_ = "";
+  char const* help_ = "";
+  char const* type_ = "";
+  bool started_ = false;
+};
 
 // Seconds, from a cache hit to a slow page of a remote API.
 Histogram::BucketBoundaries const http_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
@@ -300,62 +346,43 @@ std::string catalog::serialize() const {
   return out;
 }
 
-// One family at a time, so a scrape of 10,000 tenants holds one family's samples at once.
 void catalog::serialize_tenants_locked(std::string& out) const {
-  using prometheus::MetricType;
-  using samples = std::vector<prometheus::ClientMetric>;
-  auto const gauge = MetricType::Gauge;
-  auto const counter = MetricType::Counter;
-  append_family(out, "mlc_sync_lag_seconds", sync_lag_help, gauge, [&](samples& m) {
-    for (auto const& [name, t] : tenants_)
+  tenant_text w{out};
+  w.family("mlc_sync_lag_seconds", sync_lag_help, "gauge");
+  for (auto const& [name, t] : tenants_)
+    for (auto const& [entity, e] : t->entities) w.sample({{"entity", entity}, {"tenant", name}}, e.sync_lag_seconds.Value());
+  w.family("mlc_replay_oldest_age_seconds", replay_oldest_age_help, "gauge");
+  for (auto const& [name, t] : tenants_) w.sample({{"tenant", name}}, t->replay_oldest_age_seconds.Value());
+  w.family("mlc_last_successful_poll_timestamp_seconds", last_successful_poll_help, "gauge");
+  for (auto const& [name, t] : tenants_) w.sample({{"tenant", name}}, t->last_successful_poll_timestamp_seconds.Value());
+  w.family("mlc_records_synced_total", records_synced_help, "counter");
+  for (auto const& [name, t] : tenants_)
+    for (auto a : all_actions)
       for (auto const& [entity, e] : t->entities)
-        m.push_back(sample(gauge, e.sync_lag_seconds.Value(), {{"tenant", name}, {"entity", entity}}));
-  });
-  append_family(out, "mlc_replay_oldest_age_seconds", replay_oldest_age_help, gauge, [&](samples& m) {
-    for (auto const& [name, t] : tenants_)
-      m.push_back(sample(gauge, t->replay_oldest_age_seconds.Value(), {{"tenant", name}}));
-  });
-  append_family(out, "mlc_last_successful_poll_timestamp_seconds", last_successful_poll_help, gauge, [&](samples& m) {
-    for (auto const& [name, t] : tenants_)
-      m.push_back(sample(gauge, t->last_successful_poll_timestamp_seconds.Value(), {{"tenant", name}}));
-  });
-  append_family(out, "mlc_records_synced_total", records_synced_help, counter, [&](samples& m) {
-    for (auto const& [name, t] : tenants_)
-      for (auto const& [entity, e] : t->entities)
-        for (auto a : all_actions)
-          m.push_back(sample(counter, e.records(a).Value(),
-                             {{"tenant", name}, {"entity", entity}, {"action", to_string(a)}}));
-  });
-  append_family(out, "mlc_errors_total", errors_help, counter, [&](samples& m) {
-    for (auto const& [name, t] : tenants_)
-      for (auto k : all_kinds)
-        for (auto c : all_components)
-          m.push_back(sample(counter, t->errors(k, c).Value(),
-                             {{"tenant", name}, {"kind", to_string(k)}, {"system", to_string(c)}}));
-  });
-  append_family(out, "mlc_replay_queue_size", replay_queue_size_help, gauge, [&](samples& m) {
-    for (auto const& [name, t] : tenants_) m.push_back(sample(gauge, t->replay_queue_size.Value(), {{"tenant", name}}));
-  });
+        w.sample({{"action", to_string(a)}, {"entity", entity}, {"tenant", name}}, e.records(a).Value());
+  w.family("mlc_errors_total", errors_help, "counter");
+  for (auto const& [name, t] : tenants_)
+    for (auto k : all_kinds)
+      for (auto c : all_components)
+        w.sample({{"kind", to_string(k)}, {"system", to_string(c)}, {"tenant", name}}, t->errors(k, c).Value());
+  w.family("mlc_replay_queue_size", replay_queue_size_help, "gauge");
+  for (auto const& [name, t] : tenants_) w.sample({{"tenant", name}}, t->replay_queue_size.Value());
   // mlc_tenant_up exists while the tenant is added and not paused.
-  append_family(out, "mlc_tenant_up", tenant_up_help, gauge, [&](samples& m) {
-    for (auto const& [name, t] : tenants_) {
-      auto state = states_.find(name);
-      if (state == states_.end() || state->second == tenant_state::paused) continue;
-      m.push_back(sample(gauge, state->second == tenant_state::active ? 1 : 0, {{"tenant", name}}));
-    }
-  });
-  append_family(out, "mlc_token_refreshes_total", token_refreshes_help, counter, [&](samples& m) {
-    for (auto const& [name, t] : tenants_)
+  w.family("mlc_tenant_up", tenant_up_help, "gauge");
+  for (auto const& [name, t] : tenants_) {
+    auto state = states_.find(name);
+    if (state == states_.end() || state->second == tenant_state::paused) continue;
+    w.sample({{"tenant", name}}, state->second == tenant_state::active ? 1 : 0);
+  }
+  w.family("mlc_token_refreshes_total", token_refreshes_help, "counter");
+  for (auto const& [name, t] : tenants_)
+    for (bool success : {false, true})  // "failure" < "success"
       for (auto rm : all_remotes)
-        for (bool success : {true, false})
-          m.push_back(sample(counter, t->token_refreshes(rm, success).Value(),
-                             {{"tenant", name}, {"system", to_string(rm)}, {"result", success ? "success" : "failure"}}));
-  });
-  append_family(out, "mlc_poll_cycles_total", poll_cycles_help, counter, [&](samples& m) {
-    for (auto const& [name, t] : tenants_)
-      for (auto res : all_results)
-        m.push_back(sample(counter, t->poll_cycles(res).Value(), {{"tenant", name}, {"result", to_string(res)}}));
-  });
+        w.sample({{"result", success ? "success" : "failure"}, {"system", to_string(rm)}, {"tenant", name}},
+                 t->token_refreshes(rm, success).Value());
+  w.family("mlc_poll_cycles_total", poll_cycles_help, "counter");
+  for (auto const& [name, t] : tenants_)
+    for (auto res : all_results) w.sample({{"result", to_string(res)}, {"tenant", name}}, t->poll_cycles(res).Value());
 }
 
 }  // namespace mlc::metrics

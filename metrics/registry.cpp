@@ -7,7 +7,8 @@
 
 namespace mlc::metrics {
 
-std::string serialize(std::vector<prometheus::MetricFamily> families) {
+std::string serialize(prometheus::Registry const& registry) {
+  auto families = registry.Collect();
   // prometheus-cpp keeps children in a hash map; sort them by labels so the exposition
   // is stable (tests and humans diff it).
   for (auto& family : families) {
@@ -19,7 +20,5 @@ std::string serialize(std::vector<prometheus::MetricFamily> families) {
   }
   return prometheus::TextSerializer{}.Serialize(families);
 }
-
-std::string serialize(prometheus::Registry const& registry) { return serialize(registry.Collect()); }
 
 }  // namespace mlc::metrics

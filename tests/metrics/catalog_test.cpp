@@ -193,10 +193,23 @@ TEST_CASE("promtool accepts the exposition") {
   c.set_tenant_state("beta", tenant_state::degraded);
   c.http_request_duration(remote::x3).Observe(0.12);
   c.storage_size_bytes().Set(4096);
-  auto [rc, output] = promtool_check(c.serialize());
+  auto text = c.serialize();
+  auto [rc, output] = promtool_check(text);
   INFO(output);
   CHECK(rc == 0);
   CHECK(output.empty());
+  // Every series of both tenants, each once.
+  auto samples = [&](std::string const& family) {
+    auto block = family_block(text, family);
+    return std::count(block.begin(), block.end(), '\n') - 2;  // less HELP and TYPE
+  };
+  CHECK(samples("mlc_errors_total") == 2 * 9);
+  CHECK(samples("mlc_records_synced_total") == 2 * 2 * 5);
+  CHECK(samples("mlc_token_refreshes_total") == 2 * 4);
+  CHECK(samples("mlc_tenant_up") == 2);
+  CHECK(text.find("mlc_records_synced_total{action=\"parked\",entity=\"supplier_invoices\",tenant=\"acme\"} 1\n") !=
+        std::string::npos);
+  CHECK(text.find("mlc_tenant_up{tenant=\"beta\"} 0\n") != std::string::npos);
 }
 
 TEST_CASE("mlc_tenants counts each tenant once however often its state is reported") {
