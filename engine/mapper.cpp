@@ -117,35 +117,61 @@ void add_custom_fields(desired_state& state, mapping_settings const& s,
   }
 }
 
-json::value description(std::vector<text_block> blocks, std::size_t table_index, std::size_t total_rows,
-                        std::string const& more_note_prefix, jira_flavour flavour) {
-  // Render with the first `rows` table rows; a note replaces the rest.
-  auto render = [&](std::size_t rows) -> std::pair<json::value, std::size_t> {
-    std::vector<text_block> b = blocks;
-    if (table_index < b.size()) {
-      auto& table = std::get<table_block>(b[table_index]);
-      table.rows.resize(rows);
-      if (rows < total_rows)
-        b.insert(b.begin() + static_cast<long>(table_index) + 1,
-                 more_note_prefix + std::to_string(total_rows - rows) + " more lines are not shown.");
-    }
+// Field values longer than this (serialized) are stored as their digest: diff only needs
+// to know whether they changed, and the description (an ADF table of every line) would
+// otherwise make each issue-map entry several KB to write, read and hash on every sync.
+constexpr std::size_t digest_over = 256;
+constexpr std::string_view digest_key = "$digest";
+
+std::string value_digest(std::string_view serialized) { return sha256_hex(serialized); }
+
+struct rendered_description {
+  json::value value;
+  std::optional<std::string> digest;  // of the serialized value, when it is long
+};
+
+// Renders `blocks`, cutting the table at `table_index` to the rows that keep the whole
+// description within Jira's limit (measured on the serialized ADF for Cloud).
+rendered_description description(std::vector<text_block> blocks, std::size_t table_index, std::size_t total_rows,
+                                 std::string const& more_note_prefix, jira_flavour flavour) {
+  struct measured {
+    json::value value;
+    std::size_t size;
+    std::string serialized;  // Cloud only
+  };
+  auto render_blocks = [&](std::vector<text_block> const& b) -> measured {
     if (flavour == jira_flavour::cloud) {
       json::object doc = adf_document(b);
-      std::size_t size = utf16_length(json::serialize(doc));
-      return {json::value(std::move(doc)), size};
+      auto text = json::serialize(doc);
+      std::size_t size = utf16_length(text);
+      return {json::value(std::move(doc)), size, std::move(text)};
     }
     std::string wiki = wiki_document(b);
     std::size_t size = utf16_length(wiki);
-    return {json::value(std::move(wiki)), size};
+    return {json::value(std::move(wiki)), size, {}};
   };
-  auto full = render(total_rows);
-  if (full.second <= k_text_limit || table_index >= blocks.size()) return std::move(full.first);
+  // With the first `rows` table rows; a note replaces the rest.
+  auto render = [&](std::size_t rows) -> measured {
+    std::vector<text_block> b = blocks;
+    auto& table = std::get<table_block>(b[table_index]);
+    table.rows.resize(rows);
+    b.insert(b.begin() + static_cast<long>(table_index) + 1,
+             more_note_prefix + std::to_string(total_rows - rows) + " more lines are not shown.");
+    return render_blocks(b);
+  };
+  auto result = [](measured m) {
+    rendered_description out{std::move(m.value), std::nullopt};
+    if (m.serialized.size() > digest_over) out.digest = value_digest(m.serialized);
+    return out;
+  };
+  auto full = render_blocks(blocks);
+  if (full.size <= k_text_limit || table_index >= blocks.size()) return result(std::move(full));
   std::size_t lo = 0, hi = total_rows;  // largest row count that fits: lo fits, hi does not
   while (hi - lo > 1) {
     std::size_t mid = lo + (hi - lo) / 2;
-    (render(mid).second <= k_text_limit ? lo : hi) = mid;
+    (render(mid).size <= k_text_limit ? lo : hi) = mid;
   }
-  return std::move(render(lo).first);
+  return result(render(lo));
 }
 
 // A data value as it appears inside generated text: one line, at most a cell's length, so
@@ -165,7 +191,8 @@ std::string summary_of(std::string_view prefix, std::string const& id, std::stri
   return cut_utf16(std::string(prefix) + " " + piece(id) + " · " + vendor + " · " + amount, k_string_limit);
 }
 
-json::object base_fields(mapping_settings const& s, std::string summary, json::value desc, std::string const& label) {
+json::object base_fields(desired_state& state, mapping_settings const& s, std::string summary,
+                         rendered_description desc) {
   json::object fields;
   json::object project;
   project["key"] = s.project_key;
@@ -175,8 +202,9 @@ json::object base_fields(mapping_settings const& s, std::string summary, json::v
   else issuetype["name"] = s.issue_type_name;
   fields["issuetype"] = std::move(issuetype);
   fields["summary"] = std::move(summary);
-  fields["description"] = std::move(desc);
-  fields["labels"] = json::array{json::value(label)};
+  fields["description"] = std::move(desc.value);
+  if (desc.digest) state.digests.emplace_back("description", std::move(*desc.digest));
+  fields["labels"] = json::array{json::value(state.label)};
   return fields;
 }
 
@@ -214,14 +242,6 @@ workflow_target desired_transition(purchase_order const& po) {
 
 namespace {
 
-// Field values longer than this (serialized) are stored as their digest: diff only needs
-// to know whether they changed, and the description (an ADF table of every line) would
-// otherwise make each issue-map entry several KB to write, read and hash on every sync.
-constexpr std::size_t digest_over = 256;
-constexpr std::string_view digest_key = "$digest";
-
-std::string value_digest(std::string_view serialized) { return sha256_hex(serialized); }
-
 // A stored {"$digest": "…"} stands for a long value.
 std::optional<std::string_view> stored_digest(json::value const& v) {
   auto const* o = v.if_object();
@@ -231,9 +251,19 @@ std::optional<std::string_view> stored_digest(json::value const& v) {
   return std::string_view{d->get_string()};
 }
 
-bool same_value(json::value const& stored, json::value const& next) {
-  if (auto digest = stored_digest(stored)) return *digest == value_digest(json::serialize(next));
-  return stored == next;
+// The digest the mapper recorded for field `key`, if any.
+std::optional<std::string_view> known_digest(desired_state const& state, std::string_view key) {
+  for (auto const& [k, digest] : state.digests)
+    if (k == key) return std::string_view{digest};
+  return std::nullopt;
+}
+
+bool same_value(json::value const& stored, desired_state const& next, std::string_view key, json::value const& value) {
+  if (auto digest = stored_digest(stored)) {
+    if (auto known = known_digest(next, key)) return *digest == *known;
+    return *digest == value_digest(json::serialize(value));
+  }
+  return stored == value;
 }
 
 }  // namespace
@@ -246,6 +276,12 @@ json::object desired_state::to_json() const {
                  (kv.value().is_string() && kv.value().get_string().size() < digest_over / 2);
     if (small) {
       stored_fields.emplace(kv.key(), kv.value());
+      continue;
+    }
+    if (auto known = known_digest(*this, kv.key())) {
+      json::object digest;
+      digest[digest_key] = *known;
+      stored_fields.emplace(kv.key(), std::move(digest));
       continue;
     }
     auto text = json::serialize(kv.value());
@@ -305,10 +341,9 @@ desired_state map_purchase_order(purchase_order const& po, std::optional<std::st
   else table_index = std::size_t(-1);
   blocks.push_back(footer(s));
 
-  state.fields = base_fields(s, summary_of("PO", po.id, vendor, money(total, po.currency)),
+  state.fields = base_fields(state, s, summary_of("PO", po.id, vendor, money(total, po.currency)),
                              description(std::move(blocks), table_index, rows, "The order has " +
-                                         std::to_string(rows) + " lines; ", s.flavour),
-                             state.label);
+                                         std::to_string(rows) + " lines; ", s.flavour));
   add_custom_fields(state, s,
                     {{"vendor", text_value(vendor)},
                      {"order_date", date_value(po.order_date)},
@@ -349,8 +384,8 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
   if (inv.purchase_order) blocks.push_back("Bills purchase order " + piece(*inv.purchase_order) + ".");
   blocks.push_back(footer(s));
 
-  state.fields = base_fields(s, summary_of("Invoice", inv.id, vendor, money(amount, inv.currency)),
-                             description(std::move(blocks), std::size_t(-1), 0, "", s.flavour), state.label);
+  state.fields = base_fields(state, s, summary_of("Invoice", inv.id, vendor, money(amount, inv.currency)),
+                             description(std::move(blocks), std::size_t(-1), 0, "", s.flavour));
   auto optional_date = [](std::optional<std::string> const& d) {
     return d ? std::optional(date_value(*d)) : std::nullopt;
   };
@@ -455,7 +490,7 @@ issue_update diff(json::object const& previous, desired_state const& next, jira_
   for (auto const& kv : next.fields) {
     if (never_updated(kv.key())) continue;
     auto const* old = prev_fields ? prev_fields->if_contains(kv.key()) : nullptr;
-    if (!old || !same_value(*old, kv.value())) changed[kv.key()] = kv.value();
+    if (!old || !same_value(*old, next, kv.key(), kv.value())) changed[kv.key()] = kv.value();
   }
   if (prev_fields) {
     for (auto const& kv : *prev_fields)

@@ -87,6 +87,9 @@ struct desired_state {
   // Mapped fields this record leaves empty (not in `fields`): an issue whose content is
   // unknown, such as one adopted after a crash, gets them cleared (diff).
   std::vector<std::string> empty_fields;
+  // (field id, digest) of long values the mapper serialized anyway (it measures the
+  // description): to_json() and diff() use them instead of serializing the value again.
+  std::vector<std::pair<std::string, std::string>> digests;
 
   // {"fields":…,"facts":…}: what the issue map stores and content_hash() hashes. Long
   // field values (the description) are stored as {"$digest": sha256 of the value}.
