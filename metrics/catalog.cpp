@@ -272,15 +272,14 @@ tenant_metrics& catalog::add_tenant(std::string const& tenant, std::vector<std::
     slot->tenant = tenant;
   }
   auto& t = *slot;
-  for (auto const& entity : entities)
-    if (!t.entities.contains(entity)) t.entities.try_emplace(entity);
+  for (auto const& entity : entities) t.entities.try_emplace(entity);
   if (!states_.contains(tenant)) set_state_locked(tenant, tenant_state::active);
   return t;
 }
 
 void catalog::remove_tenant(std::string const& tenant) {
   std::lock_guard lock{mutex_};
-  if (auto it = tenants_.find(tenant); it != tenants_.end()) tenants_.erase(it);
+  tenants_.erase(tenant);
   set_state_locked(tenant, std::nullopt);
 }
 
