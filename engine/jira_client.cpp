@@ -265,10 +265,39 @@ awaitable<void> jira_client::transition(std::string key, std::string transition_
   if (!ok(response)) throw jira_failure(response, "transition issue " + key);
 }
 
-awaitable<void> jira_client::comment(std::string key, json::object comment) {
+namespace {
+constexpr std::string_view change_property_key = "ml-connector.change";
+}  // namespace
+
+awaitable<void> jira_client::comment(std::string key, json::object comment, std::string change_hash) {
+  json::object marker;
+  marker["key"] = change_property_key;
+  marker["value"] = json::object{{"hash", change_hash}};
+  json::array properties;
+  properties.push_back(std::move(marker));
+  comment["properties"] = std::move(properties);
   auto body = json::serialize(comment);
-  auto response = co_await call("POST", "/issue/" + key + "/comment", std::move(body));
+  auto response = co_await call("POST", "/issue/" + key + "/comment", std::move(body), call_safety::create);
   if (!ok(response)) throw jira_failure(response, "comment on issue " + key);
+}
+
+awaitable<std::optional<std::string>> jira_client::latest_change_comment(std::string key) {
+  auto response = co_await call("GET", "/issue/" + key + "/comment?orderBy=-created&maxResults=100&expand=properties");
+  if (response.status == 404) co_return std::nullopt;
+  if (!ok(response)) throw jira_failure(response, "read the comments of issue " + key);
+  auto parsed = parse_body(response, "comments");
+  auto const* comments = parsed.is_object() ? parsed.as_object().if_contains("comments") : nullptr;
+  if (!comments || !comments->is_array()) co_return std::nullopt;
+  for (auto const& c : comments->as_array()) {  // newest first
+    auto const* props = c.is_object() ? c.as_object().if_contains("properties") : nullptr;
+    if (!props || !props->is_array()) continue;
+    for (auto const& p : props->as_array()) {
+      if (!p.is_object() || str(p.as_object(), "key") != change_property_key) continue;
+      auto const* value = p.as_object().if_contains("value");
+      co_return value && value->is_object() ? str(value->as_object(), "hash") : std::string{};
+    }
+  }
+  co_return std::nullopt;
 }
 
 awaitable<void> jira_client::link(std::string inward_key, std::string outward_key, std::string type_name) {

@@ -76,8 +76,13 @@ class jira_client {
   awaitable<std::optional<jira_issue>> get_issue(std::string key);
   awaitable<std::vector<jira_transition>> transitions(std::string key);
   awaitable<void> transition(std::string key, std::string transition_id);
-  // `comment` is a POST body ({"body": ADF or wiki text}).
-  awaitable<void> comment(std::string key, boost::json::object comment);
+  // `comment` is a POST body ({"body": ADF or wiki text}). It is sent with the comment
+  // property ml-connector.change = {"hash": change_hash} and, like a create, not resent
+  // once Jira may have acted on it: a comment has no idempotency key.
+  awaitable<void> comment(std::string key, boost::json::object comment, std::string change_hash);
+  // The change hash of the newest of the issue's latest 100 comments that carry
+  // ml-connector.change; nullopt when none does or the issue does not exist.
+  awaitable<std::optional<std::string>> latest_change_comment(std::string key);
   awaitable<void> link(std::string inward_key, std::string outward_key, std::string type_name);
   // Issues carrying `label` in `project`; `reconcile` lists issue ids just written so that
   // Cloud's eventually consistent search includes them.

@@ -194,8 +194,8 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   // An adopted issue starts from an unknown state: its "changes" are not news to anyone.
   if (update.comment && settings_.comment_on_change && out.action != "adopted") {
     auto comment = std::move(*update.comment);
-    co_await jira_.comment(out.entry.key, std::move(comment));
-    notes.push_back("commented on the change");
+    auto note = co_await comment_once(e, record_id, out.entry, hash, std::move(comment));
+    notes.push_back(std::move(note));
   }
   if (old_workflow != target) {
     auto note = co_await apply_workflow(out.entry.key, desired.target);
@@ -205,10 +205,31 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   out.entry.hash = std::move(hash);
   out.entry.workflow = target;
   out.entry.intent_at.reset();
+  out.entry.comment_for.clear();
   if (out.action.empty()) out.action = notes.empty() ? "unchanged" : "updated";
   for (auto const& n : notes) out.message += (out.message.empty() ? "" : "; ") + n;
   if (out.action == "adopted") out.message = "adopted " + out.entry.key + (out.message.empty() ? "" : "; " + out.message);
   co_return out;
+}
+
+// A change comment is posted once. Jira has no idempotency key for comments, so each
+// carries its change's content hash as a comment property, and the entry records the hash
+// before the request goes out (unsynced, like a create's result: it survives a killed
+// process). An attempt that finds its hash there (the last one's answer was lost, or the
+// process died before recording the change) reads the issue's newest change comment first:
+// only this record writes change comments to its issue, so an earlier attempt's comment
+// would be that one.
+awaitable<std::string> jira_writer::comment_once(entity e, std::string const& record_id, issue_entry& entry,
+                                                 std::string const& hash, json::object comment) {
+  if (entry.comment_for == hash) {
+    auto latest = co_await jira_.latest_change_comment(entry.key);
+    if (latest == hash) co_return "the change's comment was already posted";
+  }
+  entry.comment_for = hash;
+  storage::write_batch marker{store_.put_issue(e, record_id, entry)};
+  store_.store().write_unsynced(marker);
+  co_await jira_.comment(entry.key, std::move(comment), hash);
+  co_return "commented on the change";
 }
 
 awaitable<bool> jira_writer::link_invoice(std::string invoice_issue_key, std::string order_id) {

@@ -79,6 +79,10 @@ class jira_writer {
                                 bool intent_committed = false, jira_client::bulk_element const* ahead = nullptr);
   awaitable<std::optional<jira_issue>> find_by_label(std::string const& label);
   awaitable<std::string> apply_workflow(std::string const& key, workflow_target target);
+  // Posts the change comment unless an earlier attempt for the same `hash` did; returns the
+  // note for the audit. Records the attempt in `entry` (and the store) first.
+  awaitable<std::string> comment_once(entity e, std::string const& record_id, issue_entry& entry,
+                                      std::string const& hash, boost::json::object comment);
 
   jira_client& jira_;
   tenant_store& store_;

@@ -25,8 +25,9 @@ struct remote_options {
   std::string limit_key;
 };
 
-// What a call may do on failure. Jira's create has no idempotency key: a create is only
-// resent when the server certainly did not act on it (429, or a connection that never sent).
+// What a call may do on failure. Jira's create (of an issue or a comment) has no
+// idempotency key: a create is only resent when the server certainly did not act on it
+// (429, or a connection that never sent).
 enum class call_safety { idempotent, create };
 
 class remote {

@@ -32,6 +32,9 @@ struct issue_entry {
   std::optional<sys_seconds> intent_at;    // a create was (or is being) attempted at this time
   std::string workflow = "none";           // workflow target already applied
   bool linked = false;                     // invoice linked to its order's issue
+  // Content hash of a change whose comment was (or is being) posted and not yet recorded
+  // as done: the next attempt looks for the comment before posting it again.
+  std::string comment_for;
   std::string record_updated;              // the record's X3 update stamp
   // Fingerprint of what the mapping was computed from (record, supplier name, field
   // mapping): equal means nothing to map or write, without mapping again.

@@ -373,7 +373,7 @@ net::http_response jira_site::do_transition(call& c, jira_issue& issue) {
           errors["comment"] = *err;
           break;
         }
-        new_comments.push_back(jira_comment{{}, *b, clock_->now(), clock_->now()});
+        new_comments.push_back(jira_comment{{}, *b, clock_->now(), clock_->now(), {}});
       }
     }
   }
@@ -397,8 +397,20 @@ net::http_response jira_site::add_comment(call& c, jira_issue& issue) {
     errors["comment"] = *err;
     return jira_error(400, {}, std::move(errors));
   }
-  jira_comment cm{new_comment_id(), *b, clock_->now(), clock_->now()};
-  issue.comments.push_back(cm);
+  jira_comment cm{new_comment_id(), *b, clock_->now(), clock_->now(), {}};
+  if (auto const* props = body->get_object().if_contains("properties")) {
+    if (!props->is_array()) return jira_error(400, {"properties must be an array of {\"key\", \"value\"}"});
+    for (auto const& p : props->get_array()) {
+      auto key = p.is_object() ? text_of(p.get_object().if_contains("key")) : std::nullopt;
+      auto const* value = p.is_object() ? p.get_object().if_contains("value") : nullptr;
+      if (!key || key->empty() || key->size() > 255 || !value)
+        return jira_error(400, {"Each property needs a key of 1 to 255 characters and a value."});
+      if (to_json_text(*value).size() > k_property_limit)
+        return jira_error(400, {"The property '" + *key + "' exceeds 32768 bytes."});
+      cm.properties[*key] = *value;
+    }
+  }
+  issue.comments.push_back(std::move(cm));
   touched(issue, c.k);
   return json_response(201, render_comment(c, issue, issue.comments.back()));
 }
@@ -411,9 +423,23 @@ net::http_response jira_site::list_comments(call& c, jira_issue const& issue) {
   } catch (std::exception const&) {
     return jira_error(400, {"startAt and maxResults must be integers"});
   }
+  // orderBy: created (oldest first, the default) or -created; expand=properties adds them.
+  auto order = c.query.first("orderBy").value_or("created");
+  if (order != "created" && order != "+created" && order != "-created")
+    return jira_error(400, {"orderBy must be created or -created"});
+  bool const newest_first = order == "-created";
+  bool const with_properties = c.query.first("expand").value_or("").find("properties") != std::string::npos;
   json::array list;
-  for (std::size_t i = start; i < issue.comments.size() && list.size() < max; ++i)
-    list.push_back(render_comment(c, issue, issue.comments[i]));
+  for (std::size_t i = start; i < issue.comments.size() && list.size() < max; ++i) {
+    auto const& cm = issue.comments[newest_first ? issue.comments.size() - 1 - i : i];
+    auto rendered = render_comment(c, issue, cm);
+    if (with_properties) {
+      json::array props;
+      for (auto const& [k, v] : cm.properties) props.push_back(json::object{{"key", k}, {"value", v}});
+      rendered["properties"] = std::move(props);
+    }
+    list.push_back(std::move(rendered));
+  }
   json::object out;
   out["startAt"] = std::int64_t(start);
   out["maxResults"] = std::int64_t(max);

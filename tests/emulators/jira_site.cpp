@@ -260,6 +260,7 @@ json::object jira_site::state() const {
       co["body"] = cm.body;
       co["text"] = cm.body.is_string() ? std::string(cm.body.get_string()) : adf_plain_text(cm.body);
       co["created"] = format_jira_time(cm.created);
+      if (!cm.properties.empty()) co["properties"] = cm.properties;
       comments.push_back(std::move(co));
     }
     o["comments"] = std::move(comments);

@@ -181,6 +181,23 @@ TEST_CASE("jira issue lifecycle: create, get, edit, labels, properties, comments
   auto bad_comment = f.call_json(f.jira(0, "POST", "/rest/api/3/issue/OPS-1/comment", R"({"body":"wiki text"})"), 400);
   CHECK(bad_comment.at("errors").as_object().contains("comment"));
   CHECK(f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/comment"), 200).at("total").as_int64() == 1);
+  // Comment properties: kept from the create, shown with expand=properties; newest first
+  // with orderBy=-created.
+  json::object marked{{"body", mlc::emu::adf_paragraph("second")}};
+  marked["properties"] = json::array{json::object{{"key", "ml-connector.change"}, {"value", json::object{{"hash", "abc"}}}}};
+  CHECK(f.call(f.jira(0, "POST", "/rest/api/3/issue/OPS-1/comment", to_json_text(marked))).status == 201);
+  auto oldest_first = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/comment"), 200).at("comments").as_array();
+  REQUIRE(oldest_first.size() == 2);
+  CHECK_FALSE(oldest_first[1].as_object().contains("properties"));
+  auto newest_first =
+      f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/comment?orderBy=-created&expand=properties"), 200).at("comments").as_array();
+  REQUIRE(newest_first.size() == 2);
+  CHECK(newest_first[0].at("properties").as_array().at(0).at("key") == "ml-connector.change");
+  CHECK(newest_first[0].at("properties").as_array().at(0).at("value").at("hash") == "abc");
+  CHECK(newest_first[1].at("properties").as_array().empty());
+  CHECK(f.call(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/comment?orderBy=author")).status == 400);
+  json::object bad_property{{"body", mlc::emu::adf_paragraph("x")}, {"properties", json::array{json::object{{"key", ""}}}}};
+  CHECK(f.call(f.jira(0, "POST", "/rest/api/3/issue/OPS-1/comment", to_json_text(bad_property))).status == 400);
 
   // Transitions: To Do -> In Progress -> Done; an unavailable one is a 400.
   auto tr = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/OPS-1/transitions"), 200);

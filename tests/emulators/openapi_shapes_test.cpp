@@ -95,6 +95,15 @@ TEST_CASE("Jira Cloud responses match the OpenAPI spec", "[jira][openapi]") {
   checked(f, f.jira(0, "POST", p("/issue/OPS-1/comment"), to_json_text(json::object{{"body", mlc::emu::adf_paragraph("note")}})),
           p("/issue/{issueIdOrKey}/comment"), 201);
   checked(f, f.jira(0, "GET", p("/issue/OPS-1/comment")), p("/issue/{issueIdOrKey}/comment"), 200);
+  {  // comment properties, as the connector marks its change comments
+    json::object marked{{"body", mlc::emu::adf_paragraph("marked")}};
+    marked["properties"] = json::array{json::object{{"key", "ml-connector.change"}, {"value", json::object{{"hash", "h1"}}}}};
+    checked(f, f.jira(0, "POST", p("/issue/OPS-1/comment"), to_json_text(marked)), p("/issue/{issueIdOrKey}/comment"), 201);
+    auto page = checked(f, f.jira(0, "GET", p("/issue/OPS-1/comment?orderBy=-created&expand=properties")),
+                        p("/issue/{issueIdOrKey}/comment"), 200);
+    auto const& newest = page.at("comments").as_array().at(0);
+    CHECK(newest.at("properties").as_array().at(0).at("value").at("hash") == "h1");
+  }
 
   auto issue = checked(f, f.jira(0, "GET", p("/issue/OPS-1?properties=*all&expand=names")), p("/issue/{issueIdOrKey}"), 200);
   auto const& fv = issue.at("fields");

@@ -199,6 +199,48 @@ TEST_CASE("a transition carried out whose answer was lost is not parked when its
   });
 }
 
+TEST_CASE("a change comment whose answer was lost is posted once") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 6);
+    options.jira_flavour = "cloud";
+    test::sync_world w(ioc, options);
+    co_await w.converge();
+    auto const tenant = w.config().tenants[0].id;
+    auto const po_id = text(first_order(w.state(), tenant).at("id"));
+    w.clock().advance(10s);
+    json::object change{{"id", po_id},
+                        {"lines", json::array{json::object{{"product", "BOLT-M8"}, {"quantity", 10},
+                                                           {"net_price", 2.5}, {"expected_receipt", "2031-05-20"}}}}};
+    REQUIRE_FALSE(w.emulator().x3(0).upsert_order(change, w.emulator().effective_knobs(0).x3).error);
+    // Jira adds the comment; its answer never arrives. A comment has no idempotency key:
+    // it is not resent blindly, and the next attempt finds it by its change property.
+    std::string const endpoint = "POST /rest/api/3/issue/{issueIdOrKey}/comment";
+    w.emulator().lose_next_answers(endpoint, 1);
+    co_await w.cycle(0);
+    co_await w.converge();
+    auto const& counts = w.emulator().request_counts();
+    CHECK(counts.get("jira", "answer_lost", 0) == 1);
+    CHECK(counts.get("jira", endpoint, 201) == 1);  // the lost one; nothing was sent after it
+    CHECK(counts.get("jira", "GET /rest/api/3/issue/{issueIdOrKey}/comment", 200) == 1);
+    auto const after = w.state();
+    auto const* issue = issue_for(after, tenant, "purchase_order", po_id);
+    REQUIRE(issue);
+    int mentions = 0;
+    for (auto const& c : issue->at("comments").as_array())
+      if (text(c.at("text")).find("2031-05-20") != std::string::npos) ++mentions;
+    CHECK(mentions == 1);
+    engine::tenant_store view(w.services().store, tenant);
+    auto audit = view.audit(1, po_id);
+    REQUIRE(audit.size() == 1);
+    CHECK(audit.front().message.find("comment was already posted") != std::string::npos);
+    auto entry = view.issue(engine::entity::purchase_order, po_id);
+    REQUIRE(entry);
+    CHECK(entry->comment_for.empty());
+    CHECK(w.compare().converged());
+    co_await w.stop();
+  });
+}
+
 TEST_CASE("300 records sharing one timestamp across page boundaries, changes while paging, lag and late commits") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     auto options = small(2, 4);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks mlc-compare, the verdict every harness run rests on: a state where Jira matches X3
-passes, and a duplicate, a missing issue, a stale amount, a stale status and an orphan are
-each counted; bad input is refused with exit 2.
+passes, and a duplicate, a missing issue, a stale amount, a stale status, an orphan and a
+change comment posted twice are each counted; bad input is refused with exit 2.
 
     python3 tests/harness/compare_selftest.py build/ci/tests/harness/mlc-compare
 """
@@ -74,6 +74,17 @@ stale_status[1]["status"] = "To Do"  # closed order not transitioned
 run(world(stale_status, extra_tenant=True), 1, stale=1, unconverged=["t1"])
 orphan = good_issues + [issue("OPS-9", "purchase_order", "PO-GONE", "To Do")]
 run(world(orphan), 0, orphans=1, duplicates=0, missing=0, stale=0, unconverged=["t1"])
+# Change comments: the same change twice in a row is a duplicate; a change that comes back
+# after another one is not.
+def change(h):
+    return {"text": "Sage X3 change", "properties": {"ml-connector.change": {"hash": h}}}
+
+
+commented = copy.deepcopy(good_issues)
+commented[0]["comments"] = [change("a"), {"text": "a user's note"}, change("b"), change("a")]
+run(world(commented), 0, duplicate_comments=0, duplicates=0)
+commented[0]["comments"].append(change("a"))
+run(world(commented), 1, duplicate_comments=1, duplicates=0, missing=0, stale=0)
 run("not a state", 2)
 r = subprocess.run([compare], input=b"{", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 if r.returncode != 2:

@@ -361,7 +361,7 @@ def compare(bins, state_bytes):
 
 
 def _add(total, one):
-    for k in ("duplicates", "missing", "stale", "orphans", "records", "issues"):
+    for k in ("duplicates", "missing", "stale", "orphans", "duplicate_comments", "records", "issues"):
         total[k] = total.get(k, 0) + one[k]
     total.setdefault("problems", [])
     total["problems"].extend(one["problems"][: max(0, 20 - len(total["problems"]))])
@@ -436,10 +436,12 @@ def _converged(verdict):
 
 def finish(verdict, unexpected):
     """Prints the comparison's problems and the run's own; the exit status: 0 only when
-    nothing is duplicated, missing or stale and nothing unexpected happened."""
+    nothing is duplicated (issues or change comments), missing or stale and nothing
+    unexpected happened."""
     for p in verdict.get("problems", [])[:20] + unexpected:
         print("  problem:", p, flush=True)
-    ok = verdict["duplicates"] == 0 and verdict["missing"] == 0 and verdict["stale"] == 0 and not unexpected
+    ok = (verdict["duplicates"] == 0 and verdict["missing"] == 0 and verdict["stale"] == 0
+          and verdict.get("duplicate_comments", 0) == 0 and not unexpected)
     return 0 if ok else 1
 
 

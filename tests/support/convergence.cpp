@@ -50,7 +50,7 @@ struct claim {
 std::string convergence::summary() const {
   return "duplicates=" + std::to_string(duplicates) + " missing=" + std::to_string(missing) +
          " stale=" + std::to_string(stale) + " orphans=" + std::to_string(orphans) +
-         " records=" + std::to_string(records) + " issues=" + std::to_string(issues);
+         " duplicate_comments=" + std::to_string(duplicate_comments) + " records=" + std::to_string(records) + " issues=" + std::to_string(issues);
 }
 
 convergence compare_state(json::object const& state, field_ids const& fields, std::string const& done_status) {
@@ -88,6 +88,22 @@ convergence compare_state(json::object const& state, field_ids const& fields, st
             continue;
           }
           claims[{str(*source, "entity"), str(*source, "id")}].push_back(&issue);
+          // The connector's change comments, oldest first: the same change twice in a row
+          // is one comment posted twice.
+          std::string previous_change;
+          if (auto const* comments = array_at(issue, "comments"))
+            for (auto const& cv : *comments) {
+              auto const* cprops = cv.is_object() ? object_at(cv.as_object(), "properties") : nullptr;
+              auto const* change = cprops ? object_at(*cprops, "ml-connector.change") : nullptr;
+              if (!change) continue;
+              auto hash = str(*change, "hash");
+              if (!hash.empty() && hash == previous_change) {
+                ++out.duplicate_comments;
+                note(std::string{tenant} + ": issue " + str(issue, "key") + " has the comment of change " +
+                     hash.substr(0, 12) + " twice");
+              }
+              previous_change = hash;
+            }
         }
 
     auto check_one = [&](std::string const& entity, json::object const& record, auto&& is_stale) {

@@ -5,6 +5,8 @@
 //   missing    — an ERP record with no Jira issue
 //   stale      — an issue whose amount, delivery date or workflow status is not the record's
 //   orphans    — issues claiming a record X3 does not have
+//   duplicate_comments — a change comment posted twice in a row on one issue (two
+//                consecutive comments whose ml-connector.change property has one hash)
 // An issue claims a record through its `ml-connector.source` property.
 #include <map>
 #include <string>
@@ -21,10 +23,14 @@ struct convergence {
   int missing = 0;
   int stale = 0;
   int orphans = 0;
+  int duplicate_comments = 0;
   std::vector<std::string> problems;  // first few, for test output
 
-  bool converged() const { return duplicates == 0 && missing == 0 && stale == 0 && orphans == 0; }
-  std::string summary() const;  // "duplicates=0 missing=0 stale=0 orphans=0 records=N issues=N"
+  bool converged() const {
+    return duplicates == 0 && missing == 0 && stale == 0 && orphans == 0 && duplicate_comments == 0;
+  }
+  // "duplicates=0 missing=0 stale=0 orphans=0 duplicate_comments=0 records=N issues=N"
+  std::string summary() const;
 };
 
 // Jira custom field ids by name ("Total amount" → "customfield_10053").
