@@ -19,13 +19,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-emu::emulator_options small(std::size_t tenants, std::size_t records) {
+emu::emulator_options small(std::size_t tenants, std::size_t records, std::string jira_flavour = "mixed") {
   emu::emulator_options o;
   o.tenants = tenants;
   o.records_per_tenant = records;
   o.seed = 7;
   o.x3_api = "mixed";
-  o.jira_flavour = "mixed";
+  o.jira_flavour = std::move(jira_flavour);
   return o;
 }
 
@@ -166,8 +166,7 @@ TEST_CASE("an X3 change updates the same issue, comments from/to, and a closed o
 
 TEST_CASE("a transition carried out whose answer was lost is not parked when its resend is refused") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
-    auto options = small(1, 6);
-    options.jira_flavour = "cloud";
+    auto options = small(1, 6, "cloud");
     test::sync_world w(ioc, options);
     co_await w.converge();
     auto const tenant = w.config().tenants[0].id;
@@ -201,8 +200,7 @@ TEST_CASE("a transition carried out whose answer was lost is not parked when its
 
 TEST_CASE("a change comment whose answer was lost is posted once") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
-    auto options = small(1, 6);
-    options.jira_flavour = "cloud";
+    auto options = small(1, 6, "cloud");
     test::sync_world w(ioc, options);
     co_await w.converge();
     auto const tenant = w.config().tenants[0].id;
@@ -322,8 +320,7 @@ TEST_CASE("a missing project degrades the tenant without losing anything, record
 
 TEST_CASE("a field missing from the create screen parks records naming the field, replay lands them") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
-    auto options = small(1, 4);
-    options.jira_flavour = "cloud";
+    auto options = small(1, 4, "cloud");
     test::sync_world w(ioc, options);
     REQUIRE_FALSE(w.emulator().jira(0).set_on_screen("Vendor", false));
     auto report = co_await w.cycle(0);
@@ -355,8 +352,7 @@ TEST_CASE("a field missing from the create screen parks records naming the field
 
 TEST_CASE("a crash between Jira's create and the local commit leaves exactly one issue (search lag on)") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
-    auto options = small(1, 3);
-    options.jira_flavour = "cloud";
+    auto options = small(1, 3, "cloud");
     options.initial.jira.search_lag = 5s;
     test::sync_world w(ioc, options);
     // "Crash" right after the second create is confirmed: nothing after it is committed.
@@ -537,8 +533,7 @@ TEST_CASE("an issue deleted in Jira is audited, and recreated only when the tena
 
 TEST_CASE("a page's new records go to Jira in bulk creates of 20, a record Jira refuses is parked alone") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
-    auto options = small(1, 59);
-    options.jira_flavour = "cloud";
+    auto options = small(1, 59, "cloud");
     test::sync_world w(ioc, options);
     auto const tenant = w.config().tenants[0].id;
     // A new order in a currency the Jira option field does not offer: Jira refuses that one
@@ -601,8 +596,7 @@ TEST_CASE("a Jira without bulk create: one refusal, then every record is created
 
 TEST_CASE("a bulk create whose answer is lost: the cycle stops, the issues are adopted by label, none twice") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
-    auto options = small(1, 3);
-    options.jira_flavour = "cloud";
+    auto options = small(1, 3, "cloud");
     options.initial.jira.search_lag = 2s;
     test::sync_world w(ioc, options);
     co_await w.converge();
