@@ -456,16 +456,16 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       bool deferred = false;
       if (bulk_create_ && unsent.size() > 1 && unsent.contains(record.id) && !ahead.contains(record.id)) {
         // The next new records of the page, this one first, are created in one request.
-        std::exception_ptr failure;
+        std::exception_ptr bulk_failure;
         std::size_t past = 0;
         try {
           past = co_await create_ahead(e, page, position, unsent, ahead);
         } catch (...) {
-          failure = std::current_exception();
+          bulk_failure = std::current_exception();
         }
-        if (failure) {
+        if (bulk_failure) {
           co_await drop_unsent(e, unsent);
-          std::rethrow_exception(failure);
+          std::rethrow_exception(bulk_failure);
         }
         must_finish = std::max(must_finish, past);
       }
