@@ -41,6 +41,21 @@ std::optional<std::string> text_of(json::value const* v) {
   return std::nullopt;
 }
 
+// The "properties" of an issue or comment create ([{"key": …, "value": …}]) into `out`;
+// the refusal's message when the list is malformed.
+std::optional<std::string> read_properties(json::value const& props, std::map<std::string, json::value>& out) {
+  if (!props.is_array()) return "properties must be an array of {\"key\", \"value\"}";
+  for (auto const& p : props.get_array()) {
+    auto key = p.is_object() ? text_of(p.get_object().if_contains("key")) : std::nullopt;
+    auto const* value = p.is_object() ? p.get_object().if_contains("value") : nullptr;
+    if (!key || key->empty() || key->size() > 255 || !value)
+      return "Each property needs a key of 1 to 255 characters and a value.";
+    if (to_json_text(*value).size() > k_property_limit) return "The property '" + *key + "' exceeds 32768 bytes.";
+    out[*key] = *value;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_comment_body(json::value const* body, jira_flavour flavour) {
   if (!body || body->is_null() || (body->is_string() && body->get_string().empty()))
     return std::string("Comment body can not be empty!");
@@ -205,18 +220,8 @@ jira_site::create_outcome jira_site::create_one(call const& c, json::value const
   if (!errors.contains("summary") && !issue.fields.contains("summary"))
     errors["summary"] = "You must specify a summary of the issue.";
 
-  if (auto const* props = o.if_contains("properties")) {
-    if (!props->is_array()) return refuse({"properties must be an array of {\"key\", \"value\"}"});
-    for (auto const& p : props->get_array()) {
-      auto key = p.is_object() ? text_of(p.get_object().if_contains("key")) : std::nullopt;
-      auto const* value = p.is_object() ? p.get_object().if_contains("value") : nullptr;
-      if (!key || key->empty() || key->size() > 255 || !value)
-        return refuse({"Each property needs a key of 1 to 255 characters and a value."});
-      if (to_json_text(*value).size() > k_property_limit)
-        return refuse({"The property '" + *key + "' exceeds 32768 bytes."});
-      issue.properties[*key] = *value;
-    }
-  }
+  if (auto const* props = o.if_contains("properties"))
+    if (auto refusal = read_properties(*props, issue.properties)) return refuse({std::move(*refusal)});
   std::optional<std::string> transition_to;
   if (auto const* tr = o.if_contains("transition"); tr && tr->is_object()) {
     auto id = text_of(tr->get_object().if_contains("id"));
@@ -398,18 +403,8 @@ net::http_response jira_site::add_comment(call& c, jira_issue& issue) {
     return jira_error(400, {}, std::move(errors));
   }
   jira_comment cm{new_comment_id(), *b, clock_->now(), clock_->now(), {}};
-  if (auto const* props = body->get_object().if_contains("properties")) {
-    if (!props->is_array()) return jira_error(400, {"properties must be an array of {\"key\", \"value\"}"});
-    for (auto const& p : props->get_array()) {
-      auto key = p.is_object() ? text_of(p.get_object().if_contains("key")) : std::nullopt;
-      auto const* value = p.is_object() ? p.get_object().if_contains("value") : nullptr;
-      if (!key || key->empty() || key->size() > 255 || !value)
-        return jira_error(400, {"Each property needs a key of 1 to 255 characters and a value."});
-      if (to_json_text(*value).size() > k_property_limit)
-        return jira_error(400, {"The property '" + *key + "' exceeds 32768 bytes."});
-      cm.properties[*key] = *value;
-    }
-  }
+  if (auto const* props = body->get_object().if_contains("properties"))
+    if (auto refusal = read_properties(*props, cm.properties)) return jira_error(400, {std::move(*refusal)});
   issue.comments.push_back(std::move(cm));
   touched(issue, c.k);
   return json_response(201, render_comment(c, issue, issue.comments.back()));

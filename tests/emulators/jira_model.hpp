@@ -73,7 +73,7 @@ struct jira_comment {
   boost::json::value body;  // ADF (cloud) or wiki string (Data Center)
   sys_ms created{};
   sys_ms updated{};
-  boost::json::object properties;  // comment properties (key → value), set on create
+  std::map<std::string, boost::json::value> properties;  // comment properties, set on create
 };
 
 struct jira_link {

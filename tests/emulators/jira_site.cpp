@@ -260,7 +260,11 @@ json::object jira_site::state() const {
       co["body"] = cm.body;
       co["text"] = cm.body.is_string() ? std::string(cm.body.get_string()) : adf_plain_text(cm.body);
       co["created"] = format_jira_time(cm.created);
-      if (!cm.properties.empty()) co["properties"] = cm.properties;
+      if (!cm.properties.empty()) {
+        json::object cprops;
+        for (auto const& [k, v] : cm.properties) cprops[k] = v;
+        co["properties"] = std::move(cprops);
+      }
       comments.push_back(std::move(co));
     }
     o["comments"] = std::move(comments);
