@@ -98,6 +98,31 @@ json::object adf_table(table_block const& t) {
   return table;
 }
 
+void append_adf_paragraph(std::string& out, std::string_view text) {
+  std::string clean = clean_line(text);
+  if (clean.empty()) {
+    out += R"({"type":"paragraph","content":[]})";
+    return;
+  }
+  out += R"({"type":"paragraph","content":[{"type":"text","text":)";
+  append_json_string(out, clean);
+  out += "}]}";
+}
+
+void append_adf_row(std::string& out, std::string_view cell_type, std::vector<std::string> const& cells,
+                    std::size_t width) {
+  out += R"({"type":"tableRow","content":[)";
+  for (std::size_t i = 0; i < width; ++i) {
+    if (i > 0) out += ',';
+    out += R"({"type":")";
+    out += cell_type;
+    out += R"(","attrs":{},"content":[)";
+    append_adf_paragraph(out, i < cells.size() ? std::string_view{cells[i]} : std::string_view{});
+    out += "]}";
+  }
+  out += "]}";
+}
+
 std::string wiki_cell(std::string const& text) {
   std::string escaped = wiki_escape(text);
   return escaped.empty() ? " " : escaped;
@@ -162,6 +187,59 @@ json::object adf_document(std::vector<text_block> const& blocks) {
   doc["version"] = 1;
   doc["content"] = std::move(content);
   return doc;
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the characters not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto const c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
+}
+
+std::string adf_document_text(std::vector<text_block> const& blocks) {
+  std::string out;
+  out.reserve(256 + blocks.size() * 128);
+  out += R"({"type":"doc","version":1,"content":[)";
+  bool first = true;
+  for (auto const& block : blocks) {
+    if (!first) out += ',';
+    first = false;
+    if (auto const* p = std::get_if<std::string>(&block)) {
+      append_adf_paragraph(out, *p);
+      continue;
+    }
+    auto const& t = std::get<table_block>(block);
+    out.reserve(out.size() + (t.rows.size() + 1) * t.header.size() * 112);
+    out += R"({"type":"table","attrs":{"isNumberColumnEnabled":false,"layout":"default"},"content":[)";
+    append_adf_row(out, "tableHeader", t.header, t.header.size());
+    for (auto const& r : t.rows) {
+      out += ',';
+      append_adf_row(out, "tableCell", r, t.header.size());
+    }
+    out += "]}";
+  }
+  out += "]}";
+  return out;
 }
 
 std::string wiki_escape(std::string_view text) {

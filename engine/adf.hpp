@@ -43,6 +43,13 @@ using text_block = std::variant<std::string, table_block>;  // a paragraph or a 
 // cell holding one paragraph. Text is passed through clean_line.
 boost::json::object adf_document(std::vector<text_block> const& blocks);
 boost::json::object adf_paragraph(std::string_view text);
+// The JSON text of adf_document(blocks), written straight as text: the same bytes as
+// boost::json::serialize(adf_document(blocks)), without building the tree (a description
+// holds a table cell per line and is only ever measured, digested and sent).
+std::string adf_document_text(std::vector<text_block> const& blocks);
+
+// Appends `text` as a JSON string literal, escaped as Boost.JSON's serializer escapes it.
+void append_json_string(std::string& out, std::string_view text);
 
 // ---- wiki markup (v2) ------------------------------------------------------------------
 

@@ -56,9 +56,11 @@ class jira_client {
   // Field ids on the create screen of (project, issue type).
   awaitable<std::vector<std::string>> create_screen_fields(std::string project_key, std::string issue_type_id);
 
-  // `body` is a POST /issue body ({"fields":…,"properties":[…]}). Never resent blindly.
-  awaitable<jira_issue_ref> create_issue(boost::json::object body);
-  // POST /issue/bulk with up to `bulk_create_limit` POST /issue bodies. Element i of the
+  // `body` is a POST /issue body ({"fields":…,"properties":[…]}) as JSON text
+  // (create_body). Never resent blindly.
+  awaitable<jira_issue_ref> create_issue(std::string body);
+  // POST /issue/bulk with up to `bulk_create_limit` POST /issue bodies (JSON text, as
+  // create_issue takes them). Element i of the
   // answer belongs to body i: the created issue, or Jira's refusal of that element (a
   // sync_error, already sorted). Throws sync_error when the request as a whole failed: a
   // transient one leaves every element's outcome unknown. Never resent blindly.
@@ -69,7 +71,7 @@ class jira_client {
     // failed and the outcome is unknown.
     std::optional<sync_error> failure;
   };
-  awaitable<std::vector<bulk_element>> create_issues(std::vector<boost::json::object> bodies);
+  awaitable<std::vector<bulk_element>> create_issues(std::vector<std::string> bodies);
   // `edit` is a PUT body ({"fields":…}). False when the issue no longer exists (404).
   awaitable<bool> update_issue(std::string key, boost::json::object edit);
   // nullopt when the issue does not exist (404: deleted by a user, or never created).

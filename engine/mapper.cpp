@@ -4,6 +4,7 @@
 #include <array>
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "engine/adf.hpp"
@@ -125,30 +126,23 @@ constexpr std::string_view digest_key = "$digest";
 
 std::string value_digest(std::string_view serialized) { return sha256_hex(serialized); }
 
+// The description as sent: the ADF document's JSON text (Cloud) or wiki markup (Data Center).
 struct rendered_description {
-  json::value value;
-  std::optional<std::string> digest;  // of the serialized value, when it is long
+  std::string text;
 };
 
 // Renders `blocks`, cutting the table at `table_index` to the rows that keep the whole
-// description within Jira's limit (measured on the serialized ADF for Cloud).
+// description within Jira's limit (measured on the ADF's JSON text for Cloud).
 rendered_description description(std::vector<text_block> blocks, std::size_t table_index, std::size_t total_rows,
                                  std::string const& more_note_prefix, jira_flavour flavour) {
   struct measured {
-    json::value value;
+    std::string text;
     std::size_t size;
-    std::string serialized;  // Cloud only
   };
   auto render_blocks = [&](std::vector<text_block> const& b) -> measured {
-    if (flavour == jira_flavour::cloud) {
-      json::object doc = adf_document(b);
-      auto text = json::serialize(doc);
-      std::size_t size = utf16_length(text);
-      return {json::value(std::move(doc)), size, std::move(text)};
-    }
-    std::string wiki = wiki_document(b);
-    std::size_t size = utf16_length(wiki);
-    return {json::value(std::move(wiki)), size, {}};
+    auto text = flavour == jira_flavour::cloud ? adf_document_text(b) : wiki_document(b);
+    std::size_t size = utf16_length(text);
+    return {std::move(text), size};
   };
   // With the first `rows` table rows; a note replaces the rest.
   auto render = [&](std::size_t rows) -> measured {
@@ -159,19 +153,14 @@ rendered_description description(std::vector<text_block> blocks, std::size_t tab
              more_note_prefix + std::to_string(total_rows - rows) + " more lines are not shown.");
     return render_blocks(b);
   };
-  auto result = [](measured m) {
-    rendered_description out{std::move(m.value), std::nullopt};
-    if (m.serialized.size() > digest_over) out.digest = value_digest(m.serialized);
-    return out;
-  };
   auto full = render_blocks(blocks);
-  if (full.size <= k_text_limit || table_index >= blocks.size()) return result(std::move(full));
+  if (full.size <= k_text_limit || table_index >= blocks.size()) return {std::move(full.text)};
   std::size_t lo = 0, hi = total_rows;  // largest row count that fits: lo fits, hi does not
   while (hi - lo > 1) {
     std::size_t mid = lo + (hi - lo) / 2;
     (render(mid).size <= k_text_limit ? lo : hi) = mid;
   }
-  return result(render(lo));
+  return {render(lo).text};
 }
 
 // A data value as it appears inside generated text: one line, at most a cell's length, so
@@ -202,8 +191,12 @@ json::object base_fields(desired_state& state, mapping_settings const& s, std::s
   else issuetype["name"] = s.issue_type_name;
   fields["issuetype"] = std::move(issuetype);
   fields["summary"] = std::move(summary);
-  fields["description"] = std::move(desc.value);
-  if (desc.digest) state.digests.emplace_back("description", std::move(*desc.digest));
+  if (s.flavour == jira_flavour::cloud) {
+    auto digest = value_digest(desc.text);
+    state.texts.push_back({"description", std::move(desc.text), std::move(digest)});
+  } else {
+    fields["description"] = std::move(desc.text);
+  }
   fields["labels"] = json::array{json::value(state.label)};
   return fields;
 }
@@ -251,26 +244,37 @@ std::optional<std::string_view> stored_digest(json::value const& v) {
   return std::string_view{d->get_string()};
 }
 
-// The digest the mapper recorded for field `key`, if any.
-std::optional<std::string_view> known_digest(desired_state const& state, std::string_view key) {
-  for (auto const& [k, digest] : state.digests)
-    if (k == key) return std::string_view{digest};
-  return std::nullopt;
+bool same_value(json::value const& stored, json::value const& value) {
+  if (auto digest = stored_digest(stored)) return *digest == value_digest(json::serialize(value));
+  return stored == value;
 }
 
-bool same_value(json::value const& stored, desired_state const& next, std::string_view key, json::value const& value) {
-  if (auto digest = stored_digest(stored)) {
-    if (auto known = known_digest(next, key)) return *digest == *known;
-    return *digest == value_digest(json::serialize(value));
-  }
-  return stored == value;
+bool same_text(json::value const& stored, desired_state::field_text const& text) {
+  if (auto digest = stored_digest(stored)) return *digest == text.digest;
+  return stored == json::parse(text.json);
 }
 
 }  // namespace
 
+json::object desired_state::all_fields() const {
+  json::object out = fields;
+  for (auto const& t : texts) out[t.key] = json::parse(t.json);
+  return out;
+}
+
+bool desired_state::has_field(std::string_view key) const {
+  return fields.contains(key) ||
+         std::any_of(texts.begin(), texts.end(), [&](field_text const& t) { return t.key == key; });
+}
+
 json::object desired_state::to_json() const {
+  auto digest_of = [](std::string digest) {
+    json::object out;
+    out[digest_key] = std::move(digest);
+    return out;
+  };
   json::object stored_fields;
-  stored_fields.reserve(fields.size());
+  stored_fields.reserve(fields.size() + texts.size());
   for (auto const& kv : fields) {
     bool small = kv.value().is_number() || kv.value().is_bool() || kv.value().is_null() ||
                  (kv.value().is_string() && kv.value().get_string().size() < digest_over / 2);
@@ -278,20 +282,13 @@ json::object desired_state::to_json() const {
       stored_fields.emplace(kv.key(), kv.value());
       continue;
     }
-    if (auto known = known_digest(*this, kv.key())) {
-      json::object digest;
-      digest[digest_key] = *known;
-      stored_fields.emplace(kv.key(), std::move(digest));
-      continue;
-    }
     auto text = json::serialize(kv.value());
-    if (text.size() <= digest_over) {
-      stored_fields.emplace(kv.key(), kv.value());
-      continue;
-    }
-    json::object digest;
-    digest[digest_key] = value_digest(text);
-    stored_fields.emplace(kv.key(), std::move(digest));
+    if (text.size() <= digest_over) stored_fields.emplace(kv.key(), kv.value());
+    else stored_fields.emplace(kv.key(), digest_of(value_digest(text)));
+  }
+  for (auto const& t : texts) {
+    if (t.json.size() <= digest_over) stored_fields.emplace(t.key, json::parse(t.json));
+    else stored_fields.emplace(t.key, digest_of(t.digest));
   }
   json::object out;
   out["fields"] = std::move(stored_fields);
@@ -407,24 +404,29 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
   return state;
 }
 
-namespace {
-
-json::object make_create_body(json::object fields, json::object source) {
-  json::object property;
-  property["key"] = source_property_key;
-  property["value"] = std::move(source);
-  json::object body;
-  body["fields"] = std::move(fields);
-  body["properties"] = json::array{json::value(std::move(property))};
-  return body;
-}
-
-}  // namespace
-
-json::object create_body(desired_state const& state) { return make_create_body(state.fields, state.source); }
-
-json::object create_body(desired_state&& state) {
-  return make_create_body(std::move(state.fields), std::move(state.source));
+std::string create_body(desired_state const& state) {
+  std::string out = R"({"fields":{)";
+  bool first = true;
+  auto key = [&](std::string_view k) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, k);
+    out += ':';
+  };
+  for (auto const& kv : state.fields) {
+    key(kv.key());
+    out += json::serialize(kv.value());
+  }
+  for (auto const& t : state.texts) {
+    key(t.key);
+    out += t.json;
+  }
+  out += R"(},"properties":[{"key":)";
+  append_json_string(out, source_property_key);
+  out += R"(,"value":)";
+  out += json::serialize(state.source);
+  out += "}]}";
+  return out;
 }
 
 std::string external_label(entity e, std::string_view folder, std::string_view id) {
@@ -490,11 +492,15 @@ issue_update diff(json::object const& previous, desired_state const& next, jira_
   for (auto const& kv : next.fields) {
     if (never_updated(kv.key())) continue;
     auto const* old = prev_fields ? prev_fields->if_contains(kv.key()) : nullptr;
-    if (!old || !same_value(*old, next, kv.key(), kv.value())) changed[kv.key()] = kv.value();
+    if (!old || !same_value(*old, kv.value())) changed[kv.key()] = kv.value();
+  }
+  for (auto const& t : next.texts) {
+    auto const* old = prev_fields ? prev_fields->if_contains(t.key) : nullptr;
+    if (!old || !same_text(*old, t)) changed[t.key] = json::parse(t.json);
   }
   if (prev_fields) {
     for (auto const& kv : *prev_fields)
-      if (!never_updated(kv.key()) && !next.fields.contains(kv.key())) changed[kv.key()] = nullptr;
+      if (!never_updated(kv.key()) && !next.has_field(kv.key())) changed[kv.key()] = nullptr;
   } else {
     // The issue's content is unknown (adopted): whatever it holds in the fields this record
     // leaves empty is cleared.

@@ -87,12 +87,22 @@ struct desired_state {
   // Mapped fields this record leaves empty (not in `fields`): an issue whose content is
   // unknown, such as one adopted after a crash, gets them cleared (diff).
   std::vector<std::string> empty_fields;
-  // (field id, digest) of long values the mapper serialized anyway (it measures the
-  // description): to_json() and diff() use them instead of serializing the value again.
-  std::vector<std::pair<std::string, std::string>> digests;
+  // Fields kept as their JSON text instead of in `fields` (never in both): the Cloud
+  // description, an ADF document with a table cell per line, is written as text, measured
+  // against Jira's limit, digested, and copied into the create body as it is.
+  struct field_text {
+    std::string key;
+    std::string json;    // the value's JSON text
+    std::string digest;  // sha256_hex(json)
+  };
+  std::vector<field_text> texts;
+
+  // `fields` with the `texts` parsed in: every field as Jira receives it.
+  boost::json::object all_fields() const;
+  bool has_field(std::string_view key) const;
 
   // {"fields":…,"facts":…}: what the issue map stores and content_hash() hashes. Long
-  // field values (the description) are stored as {"$digest": sha256 of the value}.
+  // field values (the description) are stored as {"$digest": sha256 of the value's JSON}.
   boost::json::object to_json() const;
 };
 
@@ -105,10 +115,8 @@ desired_state map_purchase_order(purchase_order const& po, std::optional<std::st
 desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<std::string> const& supplier_name,
                                    mapping_settings const& settings);
 
-// POST /issue body: {"fields":…,"properties":[{"key":"ml-connector.source","value":…}]}
-boost::json::object create_body(desired_state const& state);
-// The same, taking the fields and the source out of `state` instead of copying them.
-boost::json::object create_body(desired_state&& state);
+// POST /issue body, as JSON text: {"fields":…,"properties":[{"key":"ml-connector.source","value":…}]}
+std::string create_body(desired_state const& state);
 
 // x3-po-<folder>-<id> / x3-inv-<folder>-<id>, lower-case. Characters outside [a-z0-9_]
 // (and '-' inside the folder, or any lower-case letter in the id: X3 keys are upper-case,

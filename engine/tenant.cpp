@@ -238,7 +238,7 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
   using traits = record_traits<Record>;
   auto const now = to_seconds(services_.clock());
   std::vector<std::string> ids;
-  std::vector<json::object> bodies;
+  std::vector<std::string> bodies;
   auto past = from;
   for (auto i = from; i < page.records.size() && ids.size() < k_bulk_chunk; ++i) {
     auto const* r = std::get_if<Record>(&page.records[i]);
@@ -255,7 +255,11 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
     a.source = source_hash(*r, a.supplier_name);
     a.sent.state = a.desired->to_json();
     a.sent.hash = content_hash(a.sent.state);
-    bodies.push_back(create_body(std::move(*a.desired)));
+    bodies.push_back(create_body(*a.desired));
+    // The mapped fields are large and process() needs only the label and the workflow
+    // target of a record whose create went ahead.
+    a.desired->fields = {};
+    a.desired->texts = {};
     ids.push_back(r->id);
     ahead.emplace(r->id, std::move(a));
     past = i + 1;

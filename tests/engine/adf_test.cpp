@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <iterator>
+
 #include <boost/json/serialize.hpp>
 
 using namespace mlc::engine;
@@ -72,4 +75,58 @@ TEST_CASE("wiki document with paragraphs and a table") {
         "|1|B\\|M8| |\n"
         "|2| | |\n\n"
         "footer");
+}
+
+namespace {
+
+// Text with what JSON must escape and what it must not: quotes, backslashes, every control
+// character, DEL, multi-byte UTF-8 and bytes that are not UTF-8 at all.
+std::string awkward_text(std::uint64_t& seed, std::size_t length) {
+  static constexpr std::string_view pieces[] = {"a", "Z", " ", "\"", "\\", "/", "\x7f", "é", "株", "😀", "\xFF", "\xC3",
+                                                "|", "{", "}", "<b>", "\\u0041"};
+  std::string out;
+  for (std::size_t i = 0; i < length; ++i) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    auto pick = (seed >> 33) % (std::size(pieces) + 32);
+    if (pick < 32) out += static_cast<char>(pick);  // a control character
+    else out += pieces[pick - 32];
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("JSON strings are escaped exactly as Boost.JSON escapes them") {
+  std::uint64_t seed = 20261130;
+  for (int i = 0; i < 500; ++i) {
+    auto text = awkward_text(seed, static_cast<std::size_t>(i % 40));
+    std::string out = "prefix";
+    append_json_string(out, text);
+    CHECK(out == "prefix" + boost::json::serialize(boost::json::string_view{text}));
+  }
+}
+
+TEST_CASE("the ADF document written as text is the serialized tree, byte for byte") {
+  std::uint64_t seed = 7;
+  for (int i = 0; i < 200; ++i) {
+    std::vector<text_block> blocks;
+    auto block_count = static_cast<std::size_t>(i % 5);
+    for (std::size_t b = 0; b < block_count; ++b) {
+      if ((i + b) % 2 == 0) {
+        blocks.emplace_back(awkward_text(seed, (i + b) % 12));
+        continue;
+      }
+      table_block t;
+      auto width = static_cast<std::size_t>(i % 4);
+      for (std::size_t c = 0; c < width; ++c) t.header.push_back(awkward_text(seed, c + 1));
+      for (std::size_t r = 0; r < static_cast<std::size_t>(i % 6); ++r) {
+        std::vector<std::string> row;
+        for (std::size_t c = 0; c < (r % 2 == 0 ? width : width / 2); ++c) row.push_back(awkward_text(seed, (r + c) % 7));
+        t.rows.push_back(std::move(row));  // odd rows short: padded with empty cells
+      }
+      blocks.emplace_back(std::move(t));
+    }
+    INFO("case " << i);
+    CHECK(adf_document_text(blocks) == boost::json::serialize(adf_document(blocks)));
+  }
 }

@@ -59,7 +59,8 @@ void check_result(engine::desired_state const& state, engine::mapping_settings c
   long units = fuzz::utf16_units_if_valid(s);
   MLC_FUZZ_CHECK(units >= 0 && units <= k_summary_limit);
   MLC_FUZZ_CHECK(!fuzz::has_control_characters(s));
-  auto const& desc = state.fields.at("description");
+  auto const fields = state.all_fields();
+  auto const& desc = fields.at("description");
   if (settings.flavour == engine::jira_flavour::cloud) {
     MLC_FUZZ_CHECK(desc.is_object());
     long d = fuzz::utf16_units_if_valid(json::serialize(desc));
@@ -69,10 +70,10 @@ void check_result(engine::desired_state const& state, engine::mapping_settings c
     long d = fuzz::utf16_units_if_valid(desc.as_string());
     MLC_FUZZ_CHECK(d >= 0 && d <= k_text_limit);
   }
-  auto const& labels = state.fields.at("labels").as_array();
+  auto const& labels = fields.at("labels").as_array();
   MLC_FUZZ_CHECK(labels.size() == 1 && labels[0].as_string() == state.label);
   for (auto const& [logical, field] : settings.fields) {
-    auto const* value = state.fields.if_contains(field.id);
+    auto const* value = fields.if_contains(field.id);
     if (!value || !value->is_string()) continue;
     long limit = field.schema.custom.ends_with(":textarea") ? k_text_limit : 255;
     long u = fuzz::utf16_units_if_valid(value->as_string());
