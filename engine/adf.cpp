@@ -4,6 +4,8 @@
 
 #include <boost/json/array.hpp>
 
+#include "engine/content_hash.hpp"
+
 namespace mlc::engine {
 
 namespace json = boost::json;
@@ -187,33 +189,6 @@ json::object adf_document(std::vector<text_block> const& blocks) {
   doc["version"] = 1;
   doc["content"] = std::move(content);
   return doc;
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;  // start of the characters not yet copied
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto const c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-  }
-  out.append(text.data() + run, text.size() - run);
-  out += '"';
 }
 
 std::string adf_document_text(std::vector<text_block> const& blocks) {

@@ -48,9 +48,6 @@ boost::json::object adf_paragraph(std::string_view text);
 // holds a table cell per line and is only ever measured, digested and sent).
 std::string adf_document_text(std::vector<text_block> const& blocks);
 
-// Appends `text` as a JSON string literal, escaped as Boost.JSON's serializer escapes it.
-void append_json_string(std::string& out, std::string_view text);
-
 // ---- wiki markup (v2) ------------------------------------------------------------------
 
 // Escapes wiki metacharacters so data renders literally: | { } [ ] * _ - + ^ ~ ? ! #

@@ -27,7 +27,7 @@ void write_canonical(boost::json::value const& value, std::string& out) {
       for (auto const* kv : members) {
         if (!first) out += ',';
         first = false;
-        out += boost::json::serialize(boost::json::value(kv->key()));
+        append_json_string(out, kv->key());
         out += ':';
         write_canonical(kv->value(), out);
       }
@@ -45,12 +45,42 @@ void write_canonical(boost::json::value const& value, std::string& out) {
       out += ']';
       break;
     }
+    case boost::json::kind::string:
+      append_json_string(out, value.get_string());
+      break;
     default:
       out += boost::json::serialize(value);
   }
 }
 
 }  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the characters not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto const c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
+}
 
 std::string canonical_json(boost::json::value const& value) {
   std::string out;

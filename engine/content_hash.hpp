@@ -14,6 +14,10 @@ namespace mlc::engine {
 // values give equal text whatever order their keys were inserted in.
 std::string canonical_json(boost::json::value const& value);
 
+// Appends `text` as a JSON string literal, escaped exactly as Boost.JSON's serializer
+// escapes it, so text written with it equals the serialized value byte for byte.
+void append_json_string(std::string& out, std::string_view text);
+
 // Lower-case hex SHA-256 of `bytes` (64 characters).
 std::string sha256_hex(std::string_view bytes);
 

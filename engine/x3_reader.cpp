@@ -1,8 +1,11 @@
 #include "engine/x3_reader.hpp"
 
+#include <cstdint>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "engine/content_hash.hpp"
 #include "engine/failure.hpp"
 #include "engine/x3_query.hpp"
 #include "net/error.hpp"
@@ -50,8 +53,6 @@ std::string wrap_api1(std::string_view raw) {
   envelope["$resources"] = json::array{parse_raw(raw)};
   return json::serialize(envelope);
 }
-
-json::value opt(std::optional<std::string> const& v) { return v ? json::value(*v) : json::value(nullptr); }
 
 std::optional<std::string> opt_str(json::object const& o, std::string_view key) {
   if (auto const* v = o.if_contains(key); v && v->is_string()) return std::string{v->as_string()};
@@ -131,40 +132,91 @@ awaitable<std::optional<record_result<supplier>>> x3_reader::supplier(std::strin
   co_return parse_api1_supplier(answer);
 }
 
+namespace {
+
+// Record JSON is written as text: the same bytes as serializing the object with these
+// members in this order (parked records and source hashes stored earlier keep matching).
+struct record_writer {
+  std::string out;
+  bool first = true;
+  void key(std::string_view k) {
+    out += first ? '{' : ',';
+    first = false;
+    append_json_string(out, k);
+    out += ':';
+  }
+  void text(std::string_view k, std::string_view v) {
+    key(k);
+    append_json_string(out, v);
+  }
+  void optional_text(std::string_view k, std::optional<std::string> const& v) {
+    if (v) return text(k, *v);
+    key(k);
+    out += "null";
+  }
+  void boolean(std::string_view k, bool v) {
+    key(k);
+    out += v ? "true" : "false";
+  }
+  void integer(std::string_view k, std::int64_t v) {
+    key(k);
+    out += std::to_string(v);
+  }
+  std::string finish() {
+    out += first ? "{}" : "}";
+    return std::move(out);
+  }
+};
+
+}  // namespace
+
 std::string record_json(purchase_order const& po) {
-  json::array lines;
-  for (auto const& l : po.lines)
-    lines.push_back(json::object{{"line_number", l.line_number}, {"product", l.product}, {"quantity", l.quantity},
-                                 {"unit", l.unit}, {"net_price", l.net_price},
-                                 {"expected_receipt", opt(l.expected_receipt)}, {"received", l.received}});
-  json::object o{{"id", po.id},
-                 {"site", po.site},
-                 {"order_date", po.order_date},
-                 {"supplier_code", po.supplier_code},
-                 {"currency", po.currency},
-                 {"total_excl_tax", po.total_excl_tax},
-                 {"total_incl_tax", po.total_incl_tax},
-                 {"closed", po.closed},
-                 {"receipt_status", po.receipt_status},
-                 {"updated", po.updated}};
-  o["lines"] = std::move(lines);
-  return json::serialize(o);
+  record_writer w;
+  w.out.reserve(256 + po.lines.size() * 160);
+  w.text("id", po.id);
+  w.text("site", po.site);
+  w.text("order_date", po.order_date);
+  w.text("supplier_code", po.supplier_code);
+  w.text("currency", po.currency);
+  w.text("total_excl_tax", po.total_excl_tax);
+  w.text("total_incl_tax", po.total_incl_tax);
+  w.boolean("closed", po.closed);
+  w.text("receipt_status", po.receipt_status);
+  w.text("updated", po.updated);
+  w.key("lines");
+  w.out += '[';
+  for (std::size_t i = 0; i < po.lines.size(); ++i) {
+    auto const& l = po.lines[i];
+    record_writer line;
+    line.integer("line_number", l.line_number);
+    line.text("product", l.product);
+    line.text("quantity", l.quantity);
+    line.text("unit", l.unit);
+    line.text("net_price", l.net_price);
+    line.optional_text("expected_receipt", l.expected_receipt);
+    line.boolean("received", l.received);
+    if (i > 0) w.out += ',';
+    w.out += line.finish();
+  }
+  w.out += ']';
+  return w.finish();
 }
 
 std::string record_json(supplier_invoice const& inv) {
-  json::object o{{"id", inv.id},
-                 {"supplier_code", inv.supplier_code},
-                 {"currency", inv.currency},
-                 {"supplier_document", inv.supplier_document},
-                 {"document_date", opt(inv.document_date)},
-                 {"accounting_date", opt(inv.accounting_date)},
-                 {"due_date_basis", opt(inv.due_date_basis)},
-                 {"amount_excl_tax", inv.amount_excl_tax},
-                 {"tax_amount", inv.tax_amount},
-                 {"status", inv.status},
-                 {"purchase_order", opt(inv.purchase_order)},
-                 {"updated", inv.updated}};
-  return json::serialize(o);
+  record_writer w;
+  w.text("id", inv.id);
+  w.text("supplier_code", inv.supplier_code);
+  w.text("currency", inv.currency);
+  w.text("supplier_document", inv.supplier_document);
+  w.optional_text("document_date", inv.document_date);
+  w.optional_text("accounting_date", inv.accounting_date);
+  w.optional_text("due_date_basis", inv.due_date_basis);
+  w.text("amount_excl_tax", inv.amount_excl_tax);
+  w.text("tax_amount", inv.tax_amount);
+  w.text("status", inv.status);
+  w.optional_text("purchase_order", inv.purchase_order);
+  w.text("updated", inv.updated);
+  return w.finish();
 }
 
 namespace {

@@ -7,6 +7,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "engine/content_hash.hpp"
+
 using namespace mlc::engine;
 
 TEST_CASE("clean_line strips control characters and repairs UTF-8") {
