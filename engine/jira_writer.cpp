@@ -48,7 +48,7 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
     issue_entry intent;
     intent.intent_at = now;
     storage::write_batch batch{store_.put_issue(e, record_id, intent)};
-    co_await store_.store().commit(std::move(batch));
+    co_await store_.commit(std::move(batch));
   }
 
   jira_issue_ref created;
@@ -77,7 +77,7 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
     }
     if (refused) {
       storage::write_batch undo{store_.drop_issue(e, record_id)};
-      co_await store_.store().commit(std::move(undo));
+      co_await store_.commit(std::move(undo));
     }
     std::rethrow_exception(failure);
   }
@@ -227,7 +227,7 @@ awaitable<std::string> jira_writer::comment_once(entity e, std::string const& re
   }
   entry.comment_for = hash;
   storage::write_batch marker{store_.put_issue(e, record_id, entry)};
-  store_.store().write_unsynced(marker);
+  store_.write_unsynced(std::move(marker));
   co_await jira_.comment(entry.key, std::move(comment), hash);
   co_return "commented on the change";
 }

@@ -19,7 +19,7 @@ awaitable<std::optional<std::string>> supplier_cache::name(std::string code, sys
     if (auto const* s = std::get_if<supplier>(&*found); s && !s->name.empty()) name = s->name;
   if (name) {
     storage::write_batch batch{store_.put_supplier(code, *name, now)};
-    co_await store_.store().commit(std::move(batch));
+    co_await store_.commit(std::move(batch));
   }
   // A bounded map, not an LRU: at the limit it starts over, and RocksDB still has them.
   if (memory_.size() >= memory_limit_) memory_.clear();

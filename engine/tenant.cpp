@@ -172,7 +172,7 @@ awaitable<void> tenant::ensure_mapping() {
 awaitable<void> tenant::setup(bool check_screens) {
   auto resolved = co_await resolve_mapping(*jira_, config_, check_screens);
   storage::write_batch batch{store_.put_state("jira_mapping", mappings_to_json(resolved))};
-  co_await store_.store().commit(std::move(batch));
+  co_await store_.commit(std::move(batch));
   mappings_ = std::move(resolved);
   mapping_fingerprint_ = sha256_hex(mappings_to_json(mappings_));
   log::info({config_.id, {}, {}}, "tenant.setup", "resolved Jira fields, project and issue types");
@@ -219,7 +219,7 @@ awaitable<void> tenant::park(entity e, std::string const& id, std::string api, s
   }
   extra.push_back(store_.park(p));
   extra.push_back(store_.audit(e, id, "parked", {}, why.what()));
-  co_await store_.store().commit(std::move(extra));
+  co_await store_.commit(std::move(extra));
   metrics_->errors(metrics::error_kind::bad_record, to_component(why.system())).Increment();
   if (auto const* em = metrics_->entity(entity_name(e))) em->records(metrics::sync_action::parked).Increment();
   log::warn({config_.id, entity_name(e), id}, "record.parked",
@@ -370,10 +370,12 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   if (outcome.action == "created" || outcome.action == "recreated" || outcome.action == "adopted") {
     // The create's intent is durable: if the machine loses this write, the restart finds
     // the issue by its label (adopts it). Waiting for a second WAL sync per created record
-    // would halve the rate for nothing.
-    store_.store().write_unsynced(extra);
+    // would halve the rate for nothing. The records of a bulk create are written together
+    // once the last of them is through (sync_entity).
+    if (ahead) store_.defer(std::move(extra));
+    else store_.write_unsynced(std::move(extra));
   } else {
-    co_await store_.store().commit(std::move(extra));
+    co_await store_.commit(std::move(extra));
   }
   if (outcome.action != "unchanged" && outcome.action != "deleted_in_jira")
     log::info({config_.id, entity_name(e), record.id}, "record." + outcome.action, outcome.message);
@@ -415,7 +417,7 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
           unsent.insert(r->id);
         }
       if (unsent.size() > 1) {
-        co_await store_.store().commit(std::move(intents));
+        co_await store_.commit(std::move(intents));
       } else {
         unsent.clear();  // a single create commits its own intent just as cheaply
       }
@@ -507,14 +509,16 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       }
       ++report.actions[action];
       if (!hold) current = advanced;
+      if (position + 1 >= must_finish) store_.flush();  // the bulk create's records are all through
       if (++seen % 1000 == 0)
         log::info({config_.id, entity_name(e), {}}, "sync.progress",
                   std::to_string(seen) + " records read so far this cycle");
     }
     if (!pending.empty()) {
       auto batch = std::exchange(pending, {});
-      co_await store_.store().commit(std::move(batch));
+      co_await store_.commit(std::move(batch));
     }
+    store_.flush();
     next = std::move(page.next);
   } while (next && !stopping_);
   if (!hold && !stopping_) synced_through_[e] = poll_start - config_.skew_margin;
@@ -527,7 +531,7 @@ awaitable<void> tenant::drop_unsent(entity e, std::set<std::string>& unsent) {
   storage::write_batch batch;
   for (auto const& id : unsent) batch.push_back(store_.drop_issue(e, id));
   unsent.clear();
-  co_await store_.store().commit(std::move(batch));
+  co_await store_.commit(std::move(batch));
 }
 
 awaitable<int> tenant::replay(std::optional<std::string> only) {
@@ -574,12 +578,12 @@ awaitable<int> tenant::replay(std::optional<std::string> only) {
       p.field = why.field();
       ++p.attempts;
       storage::write_batch batch{store_.park(p)};
-      co_await store_.store().commit(std::move(batch));
+      co_await store_.commit(std::move(batch));
       continue;
     }
     storage::write_batch batch{store_.audit(p.what, p.id, "replayed", store_.issue(p.what, p.id).value_or(issue_entry{}).key,
                                             "parked record written after " + std::to_string(p.attempts) + " attempt(s)")};
-    co_await store_.store().commit(std::move(batch));
+    co_await store_.commit(std::move(batch));
     if (auto const* em = metrics_->entity(entity_name(p.what))) em->records(metrics::sync_action::replayed).Increment();
     log::info({config_.id, entity_name(p.what), p.id}, "record.replayed", "parked record written (" + action + ")");
     ++landed;
@@ -621,6 +625,11 @@ awaitable<cycle_report> tenant::run_cycle() {
     report.complete = !stopping_;
   } catch (...) {
     failure = std::current_exception();
+  }
+  try {
+    store_.flush();  // a cycle cut short may leave a bulk create's results deferred
+  } catch (...) {
+    if (!failure) failure = std::current_exception();
   }
   auto now = services_.clock();
   if (failure) {

@@ -151,7 +151,7 @@ tenant_remotes connect_tenant(asio::any_io_executor ex, node_services const& ser
                        "tenant " + tenant_id + ": no master key is configured, so the rotated Jira refresh token "
                        "cannot be stored encrypted — set master_key_file or MLC_MASTER_KEY");
     storage::write_batch batch{store.put_state(k_jira_refresh_state, secrets->seal(token, tenant_id))};
-    co_await store.store().commit(std::move(batch));
+    co_await store.commit(std::move(batch));
   };
 
   auto x3_creds = build_credentials([&] { return x3_spec(c, services); }, transport_of(x3_client), services.clock,

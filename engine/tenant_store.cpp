@@ -124,6 +124,34 @@ std::string tenant_store::record_key(entity e, std::string_view record_id) const
   return storage::make_key(tenant_, rest);
 }
 
+boost::asio::awaitable<void> tenant_store::commit(storage::write_batch batch) {
+  if (!deferred_.empty()) {
+    auto all = std::exchange(deferred_, {});
+    all.insert(all.end(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+    batch = std::move(all);
+  }
+  co_await store_->commit(std::move(batch));
+}
+
+void tenant_store::write_unsynced(storage::write_batch batch) {
+  defer(std::move(batch));
+  flush();
+}
+
+void tenant_store::defer(storage::write_batch ops) {
+  if (deferred_.empty()) {
+    deferred_ = std::move(ops);
+    return;
+  }
+  deferred_.insert(deferred_.end(), std::make_move_iterator(ops.begin()), std::make_move_iterator(ops.end()));
+}
+
+void tenant_store::flush() {
+  if (deferred_.empty()) return;
+  auto ops = std::exchange(deferred_, {});
+  store_->write_unsynced(ops);
+}
+
 std::optional<watermark> tenant_store::load_watermark(entity e) const {
   auto v = store_->get(column::watermarks, storage::make_key(tenant_, entity_name(e)));
   if (!v) return std::nullopt;

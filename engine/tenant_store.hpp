@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include "engine/records.hpp"
@@ -76,6 +77,19 @@ class tenant_store {
   std::string const& tenant() const { return tenant_; }
   storage::store& store() const { return *store_; }
 
+  // Writes. Every write of the tenant goes through these, so deferred ops always reach the
+  // WAL before anything written after them.
+  // Durable: the deferred ops, then `batch`, in one atomic group commit.
+  boost::asio::awaitable<void> commit(storage::write_batch batch);
+  // Without a WAL sync (storage::store::write_unsynced): the deferred ops, then `batch`.
+  void write_unsynced(storage::write_batch batch);
+  // Ops that could be written unsynced and may wait a little: they go out with the
+  // tenant's next write, or at flush(). Until then a killed process loses them, so only
+  // for writes whose loss is recovered from (a create's result, whose durable intent is
+  // resolved by an exact search after a restart), and flushed before anything reads them.
+  void defer(storage::write_batch ops);
+  void flush();  // writes the deferred ops unsynced
+
   std::optional<watermark> load_watermark(entity e) const;
   std::optional<issue_entry> issue(entity e, std::string_view record_id) const;
   std::optional<parked_record> parked(entity e, std::string_view record_id) const;
@@ -104,6 +118,7 @@ class tenant_store {
   std::string record_key(entity e, std::string_view record_id) const;
   std::shared_ptr<storage::store> store_;
   std::string tenant_;
+  storage::write_batch deferred_;
 };
 
 }  // namespace mlc::engine

@@ -274,6 +274,7 @@ void store::write_unsynced(write_batch const& ops) {
   wo.sync = false;
   auto s = impl_->db->Write(wo, &batch);
   if (!s.ok()) impl_->fail("unsynced write", s);
+  impl_->unsynced_writes.fetch_add(1);
 }
 
 void store::drop_tenant(std::string_view tenant) {
@@ -331,6 +332,7 @@ std::uint64_t store::size_bytes() const {
 
 std::uint64_t store::commits() const { return impl_->commits.load(); }
 std::uint64_t store::batches() const { return impl_->batches.load(); }
+std::uint64_t store::unsynced_writes() const { return impl_->unsynced_writes.load(); }
 std::filesystem::path const& store::dir() const { return impl_->dir; }
 bool store::read_only() const { return impl_->options.read_only; }
 

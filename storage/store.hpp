@@ -145,6 +145,7 @@ class store {
   std::uint64_t size_bytes() const;  // live SST files + memtables, all column families
   std::uint64_t commits() const;     // commit()/commit_now() calls made durable
   std::uint64_t batches() const;     // RocksDB writes (WAL syncs) that carried them
+  std::uint64_t unsynced_writes() const;  // write_unsynced() calls that wrote something
   std::filesystem::path const& dir() const;
   bool read_only() const;
 

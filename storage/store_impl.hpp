@@ -41,6 +41,7 @@ struct store::impl {
   std::atomic<bool> closed{false};
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> unsynced_writes{0};
   std::atomic<std::uint32_t> audit_sequence{0};
 
   rocksdb::ColumnFamilyHandle* cf(column c) const { return handles[index_of(c)]; }

@@ -105,3 +105,37 @@ TEST_CASE("supplier cache entries keep their fetch time") {
   CHECK(got->second == when);
   CHECK_FALSE(t.supplier("S02"));
 }
+
+TEST_CASE("deferred writes reach the store before anything the tenant writes after them") {
+  test::temp_dir dir;
+  auto store = storage::store::open(dir.path());
+  engine::tenant_store a(store, "acme");
+  engine::watermark first{engine::sys_seconds{seconds{1'700'000'000}}, "PO/1"};
+  engine::watermark second{engine::sys_seconds{seconds{1'700'000'100}}, "PO/2"};
+  engine::issue_entry entry;
+  entry.key = "OPS-1";
+
+  a.defer({a.put_issue(engine::entity::purchase_order, "1", entry), a.put_watermark(engine::entity::purchase_order, first)});
+  CHECK_FALSE(a.issue(engine::entity::purchase_order, "1"));  // not written yet
+  auto writes = store->unsynced_writes();
+  a.flush();
+  CHECK(store->unsynced_writes() == writes + 1);
+  CHECK(a.issue(engine::entity::purchase_order, "1"));
+  a.flush();  // nothing deferred: nothing written
+  CHECK(store->unsynced_writes() == writes + 1);
+
+  // Deferred ops go first in the next commit: a later write of the same key wins.
+  a.defer({a.put_watermark(engine::entity::purchase_order, second), a.drop_issue(engine::entity::purchase_order, "1")});
+  test::run([&](asio::io_context&) -> asio::awaitable<void> {
+    co_await a.commit({a.put_watermark(engine::entity::purchase_order, first)});
+  });
+  CHECK(a.load_watermark(engine::entity::purchase_order) == first);
+  CHECK_FALSE(a.issue(engine::entity::purchase_order, "1"));  // the deferred delete went out with it
+
+  // And in the next unsynced write.
+  a.defer({a.put_issue(engine::entity::purchase_order, "2", entry)});
+  a.write_unsynced({a.put_watermark(engine::entity::purchase_order, second)});
+  CHECK(a.issue(engine::entity::purchase_order, "2"));
+  CHECK(a.load_watermark(engine::entity::purchase_order) == second);
+  CHECK(store->unsynced_writes() == writes + 2);
+}
