@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -214,9 +215,11 @@ record_result<Record> parse_record(json::value const& raw, std::string_view kind
 
 // ---- envelopes -----------------------------------------------------------------------
 
-json::value parse_body(std::string_view body, std::string_view api) {
+// `arena` holds the whole tree: a page is read into records and dropped at once, so its
+// values are not allocated and freed one by one. It must outlive the returned value.
+json::value parse_body(std::string_view body, std::string_view api, json::monotonic_resource& arena) {
   boost::system::error_code ec;
-  json::value root = json::parse(body, ec);
+  json::value root = json::parse(body, ec, &arena);
   if (ec)
     throw x3_response_error(x3_response_error::kind::malformed,
                             std::string(api) + " response is not JSON (" + ec.message() + "): " +
@@ -280,7 +283,8 @@ json::array const& array_at(json::object const& obj, std::string_view key, std::
 template <class Record, class Parse>
 x3_page<Record> graphql_page(std::string_view body, std::string_view a, std::string_view b,
                              std::string_view kind, std::string_view id_key, Parse parse) {
-  json::value root = parse_body(body, "X3 GraphQL");
+  json::monotonic_resource arena;
+  json::value root = parse_body(body, "X3 GraphQL", arena);
   throw_graphql_errors(root.get_object());
   json::object const& conn = graphql_connection(root.get_object(), a, b);
   std::string where = "data." + std::string(a) + "." + std::string(b) + ".query";
@@ -325,7 +329,8 @@ void throw_diagnoses(json::object const& root) {
 
 template <class Record, class Parse>
 x3_page<Record> api1_page(std::string_view body, std::string_view kind, std::string_view id_key, Parse parse) {
-  json::value root = parse_body(body, "X3 api1");
+  json::monotonic_resource arena;
+  json::value root = parse_body(body, "X3 api1", arena);
   throw_diagnoses(root.get_object());
   x3_page<Record> page;
   for (auto const& resource : array_at(root.get_object(), "$resources", "(root)"))
