@@ -2,8 +2,10 @@
 // One tenant's view of the node's RocksDB store: watermarks, the issue map, parked records,
 // the supplier cache, tenant state and audit entries, with the key layout of DESIGN §5
 // (every key starts with the tenant id). Reads are direct; writes are returned as
-// storage::write_op so a caller can commit several of them in one atomic batch.
-// Thread safety: as storage::store (reads from any thread; ops are plain values).
+// storage::write_op so a caller can commit several of them in one atomic batch, through
+// commit(), write_unsynced() or defer() of the same view.
+// Thread safety: reads as storage::store (from any thread; ops are plain values); the
+// three write methods share the view's deferred ops: one thread (the tenant's io_context).
 #include <chrono>
 #include <memory>
 #include <optional>
