@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 
 #include "engine/content_hash.hpp"
 
@@ -60,44 +60,6 @@ void append_utf8(std::string& out, char32_t cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-json::object text_node(std::string_view text) {
-  json::object node;
-  node["type"] = "text";
-  node["text"] = text;
-  return node;
-}
-
-json::object cell(std::string_view type, std::string_view text) {
-  json::object node;
-  node["type"] = type;
-  node["attrs"] = json::object{};
-  node["content"] = json::array{adf_paragraph(text)};
-  return node;
-}
-
-json::object table_row(std::string_view cell_type, std::vector<std::string> const& cells, std::size_t width) {
-  json::array content;
-  for (std::size_t i = 0; i < width; ++i) content.push_back(cell(cell_type, i < cells.size() ? cells[i] : ""));
-  json::object row;
-  row["type"] = "tableRow";
-  row["content"] = std::move(content);
-  return row;
-}
-
-json::object adf_table(table_block const& t) {
-  json::array rows;
-  rows.push_back(table_row("tableHeader", t.header, t.header.size()));
-  for (auto const& r : t.rows) rows.push_back(table_row("tableCell", r, t.header.size()));
-  json::object attrs;
-  attrs["isNumberColumnEnabled"] = false;
-  attrs["layout"] = "default";
-  json::object table;
-  table["type"] = "table";
-  table["attrs"] = std::move(attrs);
-  table["content"] = std::move(rows);
-  return table;
 }
 
 void append_adf_paragraph(std::string& out, std::string_view text) {
@@ -168,29 +130,6 @@ std::string cut_utf16(std::string_view text, std::size_t max_units) {
   return std::string(text);
 }
 
-json::object adf_paragraph(std::string_view text) {
-  std::string clean = clean_line(text);
-  json::array content;
-  if (!clean.empty()) content.push_back(text_node(clean));
-  json::object node;
-  node["type"] = "paragraph";
-  node["content"] = std::move(content);
-  return node;
-}
-
-json::object adf_document(std::vector<text_block> const& blocks) {
-  json::array content;
-  for (auto const& block : blocks) {
-    if (auto const* p = std::get_if<std::string>(&block)) content.push_back(adf_paragraph(*p));
-    else content.push_back(adf_table(std::get<table_block>(block)));
-  }
-  json::object doc;
-  doc["type"] = "doc";
-  doc["version"] = 1;
-  doc["content"] = std::move(content);
-  return doc;
-}
-
 std::string adf_document_text(std::vector<text_block> const& blocks) {
   std::string out;
   out.reserve(256 + blocks.size() * 128);
@@ -215,6 +154,11 @@ std::string adf_document_text(std::vector<text_block> const& blocks) {
   }
   out += "]}";
   return out;
+}
+
+json::object adf_document(std::vector<text_block> const& blocks) {
+  auto doc = json::parse(adf_document_text(blocks));
+  return std::move(doc.as_object());
 }
 
 std::string wiki_escape(std::string_view text) {

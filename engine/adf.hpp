@@ -41,12 +41,11 @@ using text_block = std::variant<std::string, table_block>;  // a paragraph or a 
 // {"type":"table","attrs":{"isNumberColumnEnabled":false,"layout":"default"},"content":[rows]}
 // with the header row made of "tableHeader" cells and the others of "tableCell" cells, each
 // cell holding one paragraph. Text is passed through clean_line.
-boost::json::object adf_document(std::vector<text_block> const& blocks);
-boost::json::object adf_paragraph(std::string_view text);
-// The JSON text of adf_document(blocks), written straight as text: the same bytes as
-// boost::json::serialize(adf_document(blocks)), without building the tree (a description
-// holds a table cell per line and is only ever measured, digested and sent).
+// As JSON text, written straight as text in the form boost::json::serialize gives (a
+// description holds a table cell per line and is only ever measured, digested and sent):
 std::string adf_document_text(std::vector<text_block> const& blocks);
+// As a tree (comments, textarea fields): the text, parsed.
+boost::json::object adf_document(std::vector<text_block> const& blocks);
 
 // ---- wiki markup (v2) ------------------------------------------------------------------
 
