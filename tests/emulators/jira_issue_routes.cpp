@@ -71,7 +71,7 @@ std::optional<std::string> check_comment_body(json::value const* body, jira_flav
 }  // namespace
 
 void jira_site::apply_changes(call const& c, jira_issue& target, json::object const& body, bool creating,
-                              json::object& errors) const {
+                              json::object& errors, std::vector<jira_link>& links) const {
   auto store = [&](jira_field const& f, json::value const& v) {
     if (f.kind == value_kind::labels) {
       target.labels.clear();
@@ -109,6 +109,30 @@ void jira_site::apply_changes(call const& c, jira_issue& target, json::object co
       return nullptr;
     if (!project_.screen.count(f->id)) return nullptr;
     return f;
+  };
+
+  // {"type": {"name"|"id"}, "outwardIssue"|"inwardIssue": {"key"|"id"}}: the target is the
+  // other end of the issue named.
+  auto read_link = [&](json::value const& v, jira_link& out) -> std::optional<std::string> {
+    auto const* o = v.if_object();
+    if (!o) return "Issue link must be an object with type and inwardIssue or outwardIssue.";
+    auto const* type = o->if_contains("type");
+    auto const* to = type && type->is_object() ? &type->get_object() : nullptr;
+    auto type_name = to ? text_of(to->if_contains("name")) : std::nullopt;
+    if (!type_name && to) type_name = text_of(to->if_contains("id"));
+    auto const* lt = type_name ? find_link_type(*type_name) : nullptr;
+    if (!lt) return "No issue link type with name '" + type_name.value_or("") + "' found.";
+    auto const* outward = o->if_contains("outwardIssue");
+    auto const* inward = o->if_contains("inwardIssue");
+    if ((outward != nullptr) == (inward != nullptr)) return "Issue link must name either inwardIssue or outwardIssue.";
+    auto const* ref = outward ? outward : inward;
+    auto key = ref->is_object() ? text_of(ref->get_object().if_contains("key")) : std::nullopt;
+    if (!key && ref->is_object()) key = text_of(ref->get_object().if_contains("id"));
+    auto const* other = key ? find_issue(*key) : nullptr;
+    if (!other) return "Issue '" + key.value_or("") + "' does not exist.";
+    if (other->id == target.id) return "You cannot link an issue to itself.";
+    out = jira_link{{}, lt->name, other->id, outward != nullptr};
+    return std::nullopt;
   };
 
   if (auto const* fields = body.if_contains("fields"); fields && fields->is_object()) {
@@ -149,6 +173,19 @@ void jira_site::apply_changes(call const& c, jira_issue& target, json::object co
           break;
         }
         auto const& [verb, value] = *op.get_object().begin();
+        if (f->kind == value_kind::links) {
+          if (verb != "add") {
+            errors[id] = "Field '" + id + "' does not support operation '" + std::string(verb) + "'";
+            break;
+          }
+          jira_link link;
+          if (auto err = read_link(value, link)) {
+            errors[id] = *err;
+            break;
+          }
+          links.push_back(std::move(link));
+          continue;
+        }
         if (f->kind == value_kind::labels && (verb == "add" || verb == "remove")) {
           if (auto err = check_label(value)) {
             errors[id] = *err;
@@ -216,7 +253,8 @@ jira_site::create_outcome jira_site::create_one(call const& c, json::value const
 
   jira_issue issue;
   issue.issue_type_id = type_id;
-  apply_changes(c, issue, o, true, errors);
+  std::vector<jira_link> links;
+  apply_changes(c, issue, o, true, errors, links);
   if (!errors.contains("summary") && !issue.fields.contains("summary"))
     errors["summary"] = "You must specify a summary of the issue.";
 
@@ -237,6 +275,7 @@ jira_site::create_outcome jira_site::create_one(call const& c, json::value const
   if (transition_to) issue.status_id = *transition_to;
   by_key_[issue.key] = issue.id;
   auto& stored = issues_.emplace(issue.id, std::move(issue)).first->second;
+  link_to(c, stored, std::move(links));
   touched(stored, c.k);
   out.created = json::object{{"id", std::to_string(stored.id)},
                              {"key", stored.key},
@@ -290,7 +329,8 @@ net::http_response jira_site::edit_issue(call& c, jira_issue& issue) {
   auto const& o = body->get_object();
   jira_issue next = issue;
   json::object errors;
-  apply_changes(c, next, o, false, errors);
+  std::vector<jira_link> links;
+  apply_changes(c, next, o, false, errors, links);
   if (auto const* props = o.if_contains("properties"); props && props->is_array()) {
     for (auto const& p : props->get_array()) {
       auto key = p.is_object() ? text_of(p.get_object().if_contains("key")) : std::nullopt;
@@ -300,9 +340,11 @@ net::http_response jira_site::edit_issue(call& c, jira_issue& issue) {
     }
   }
   if (!errors.empty()) return jira_error(400, {}, std::move(errors));
-  bool changed = next.fields != issue.fields || next.labels != issue.labels || next.properties != issue.properties;
+  bool changed = next.fields != issue.fields || next.labels != issue.labels || next.properties != issue.properties ||
+                 !links.empty();
   if (changed) {
     issue = std::move(next);
+    link_to(c, issue, std::move(links));
     touched(issue, c.k);
   }
   if (c.query.first("returnIssue") == "true") return json_response(200, render_issue(c, issue, {"*all"}, {}, false));
@@ -505,12 +547,19 @@ net::http_response jira_site::create_link(call& c) {
   jira_issue* outward = ref("outwardIssue");
   if (!inward || !outward) return jira_error(404, {"Issue Does Not Exist"});
   if (inward == outward) return jira_error(400, {"You cannot link an issue to itself."});
-  auto id = std::to_string(next_link_id_++);
-  inward->links.push_back(jira_link{id, lt->name, outward->id, true});
-  outward->links.push_back(jira_link{id, lt->name, inward->id, false});
+  link_to(c, *inward, {jira_link{{}, lt->name, outward->id, true}});
   touched(*inward, c.k);
-  touched(*outward, c.k);
   return empty_response(201);
+}
+
+void jira_site::link_to(call const& c, jira_issue& issue, std::vector<jira_link> links) {
+  for (auto& link : links) {
+    auto& other = issues_.at(link.other_id);
+    link.id = std::to_string(next_link_id_++);
+    other.links.push_back(jira_link{link.id, link.type, issue.id, !link.outward});
+    issue.links.push_back(std::move(link));
+    touched(other, c.k);
+  }
 }
 
 }  // namespace mlc::emu

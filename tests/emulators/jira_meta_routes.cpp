@@ -122,6 +122,8 @@ net::http_response jira_site::createmeta_fields(call& c, std::string const& proj
     json::array ops;
     if (f.kind == value_kind::labels)
       for (char const* op : {"add", "set", "remove"}) ops.push_back(json::value(op));
+    else if (f.kind == value_kind::links)
+      ops.push_back(json::value("add"));
     else
       ops.push_back(json::value("set"));
     o["operations"] = std::move(ops);

@@ -57,7 +57,7 @@ std::vector<jira_field> build_fields() {
   v.push_back(system_field("created", "Created", value_kind::readonly, "datetime"));
   v.push_back(system_field("updated", "Updated", value_kind::readonly, "datetime"));
   v.push_back(system_field("comment", "Comment", value_kind::readonly, "comments-page"));
-  v.push_back(system_field("issuelinks", "Linked Issues", value_kind::readonly, "array", "issuelinks"));
+  v.push_back(system_field("issuelinks", "Linked Issues", value_kind::links, "array", "issuelinks"));
   v.back().navigable = true;
   v[9].navigable = false;  // comment is not a navigable field in Jira
   for (auto& f : v) f.orderable = f.kind != value_kind::readonly;
@@ -219,6 +219,9 @@ std::optional<std::string> check_field_value(jira_field const& f, json::value co
       for (auto const& l : v.get_array())
         if (auto err = check_label(l)) return err;
       return std::nullopt;
+    case value_kind::links:
+      // Jira sets links only through `update`: [{"add": {"type": …, "outwardIssue": …}}].
+      return std::string("Issue links are added with the update operation \"add\", not set.");
     case value_kind::issuetype:
     case value_kind::project:
     case value_kind::readonly: return std::nullopt;  // handled by the routes

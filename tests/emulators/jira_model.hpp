@@ -18,7 +18,8 @@ namespace mlc::emu {
 
 enum class jira_flavour { cloud, datacenter };
 
-enum class value_kind { summary, text, rich_text, number, date, datetime, option, labels, issuetype, project, readonly };
+// links: "issuelinks", set only with the update operation "add" (on create or edit).
+enum class value_kind { summary, text, rich_text, number, date, datetime, option, labels, links, issuetype, project, readonly };
 
 struct jira_field {
   std::string id;    // "summary", "customfield_10050"

@@ -108,8 +108,11 @@ class jira_site {
   };
   static constexpr std::size_t k_bulk_create_limit = 50;
   create_outcome create_one(call const& c, boost::json::value const& body);
+  // Links the body adds (update.issuelinks) come back in `links`, from the target's side
+  // (other_id: the issue at the other end); link_to() makes them once the target exists.
   void apply_changes(call const& c, jira_issue& target, boost::json::object const& body, bool creating,
-                     boost::json::object& errors) const;
+                     boost::json::object& errors, std::vector<jira_link>& links) const;
+  void link_to(call const& c, jira_issue& issue, std::vector<jira_link> links);
   std::optional<net::http_response> issue_write_allowed(call const& c, jira_issue const& issue);
   jira_issue* lookup(std::string const& key_or_id);
   void touched(jira_issue& issue, system_knobs const& k);  // bump version, schedule indexing

@@ -339,3 +339,75 @@ TEST_CASE("jira POST /issue/bulk creates each valid element and names each refus
     CHECK(issue_count() == before);
   }
 }
+
+TEST_CASE("jira update.issuelinks adds links on create, bulk create and edit, only with add", "[jira][links]") {
+  for (char const* v : {"3", "2"}) {
+    INFO("api " << v);
+    mlc::emu::emulator_options o;
+    if (v[0] == '2') o.jira_flavour = "datacenter";
+    fixture f{o};
+    auto const api = std::string("/rest/api/") + v;
+    auto links_of = [&](std::string const& key) {
+      return f.call_json(f.jira(0, "GET", api + "/issue/" + key + "?fields=issuelinks"), 200).at("fields").at("issuelinks").as_array();
+    };
+    auto with_link = [](json::object body, json::value op) {
+      body["update"] = json::object{{"issuelinks", json::array{std::move(op)}}};
+      return body;
+    };
+    auto relates_to = [](char const* key) {
+      return json::object{{"add", json::object{{"type", json::object{{"name", "Relates"}}}, {"outwardIssue", json::object{{"key", key}}}}}};
+    };
+    // On the create screen, with "add" as its only operation.
+    auto meta = f.call_json(f.jira(0, "GET", api + "/issue/createmeta/OPS/issuetypes/10001?maxResults=200"), 200);
+    bool listed = false;
+    for (auto const& m : (v[0] == '3' ? meta.at("fields") : meta.at("values")).as_array())
+      if (m.at("fieldId") == "issuelinks") {
+        listed = true;
+        CHECK(m.at("operations").as_array() == json::array{"add"});
+      }
+    CHECK(listed);
+
+    create(f, issue_body(), 201, 0, v);  // OPS-1, the order
+    auto invoice = create(f, with_link(issue_body(), relates_to("OPS-1")), 201, 0, v);
+    CHECK(invoice.at("key") == "OPS-2");
+    auto mine = links_of("OPS-2");
+    REQUIRE(mine.size() == 1);
+    CHECK(mine[0].at("type").at("name") == "Relates");
+    CHECK(mine[0].at("outwardIssue").at("key") == "OPS-1");
+    auto theirs = links_of("OPS-1");
+    REQUIRE(theirs.size() == 1);
+    CHECK(theirs[0].at("inwardIssue").at("key") == "OPS-2");
+    CHECK(theirs[0].at("id") == mine[0].at("id"));
+
+    // A missing issue, an unknown link type, "set", or links in `fields`: a 400 naming the
+    // field, and nothing is created.
+    auto missing = create(f, with_link(issue_body(), relates_to("OPS-99")), 400, 0, v);
+    CHECK(missing.at("errors").at("issuelinks") == "Issue 'OPS-99' does not exist.");
+    auto op = relates_to("OPS-1");
+    op["add"].as_object()["type"] = json::object{{"name", "Nope"}};
+    CHECK(create(f, with_link(issue_body(), op), 400, 0, v).at("errors").at("issuelinks") == "No issue link type with name 'Nope' found.");
+    json::object set{{"set", relates_to("OPS-1").at("add")}};
+    CHECK(create(f, with_link(issue_body(), set), 400, 0, v).at("errors").at("issuelinks") ==
+          "Field 'issuelinks' does not support operation 'set'");
+    CHECK(create(f, issue_body({{"issuelinks", json::array{}}}), 400, 0, v).at("errors").as_object().contains("issuelinks"));
+
+    // Bulk: the element that names a missing issue is refused on its own.
+    json::array updates{with_link(issue_body(), relates_to("OPS-1")), with_link(issue_body(), relates_to("OPS-99"))};
+    auto bulk = f.call_json(f.jira(0, "POST", api + "/issue/bulk", to_json_text(json::object{{"issueUpdates", updates}})), 201);
+    REQUIRE(bulk.at("issues").as_array().size() == 1);
+    CHECK(bulk.at("errors").as_array().at(0).at("failedElementNumber") == 1);
+    CHECK(bulk.at("errors").as_array().at(0).at("elementErrors").at("errors").at("issuelinks") == "Issue 'OPS-99' does not exist.");
+    CHECK(links_of("OPS-3").at(0).at("outwardIssue").at("key") == "OPS-1");
+    CHECK(links_of("OPS-1").size() == 2);
+
+    // Edit adds a link too.
+    auto edit = f.call(f.jira(0, "PUT", api + "/issue/OPS-1", to_json_text(with_link(json::object{}, relates_to("OPS-3")))));
+    CHECK(edit.status == 204);
+    CHECK(links_of("OPS-1").size() == 3);
+
+    // Off the screen: refused like any field off the screen.
+    f.call_json(f.control("POST", "/_emulator/jira/t0000/screen", R"({"remove":"issuelinks"})"), 200);
+    CHECK(create(f, with_link(issue_body(), relates_to("OPS-1")), 400, 0, v).at("errors").at("issuelinks") ==
+          "Field 'issuelinks' cannot be set. It is not on the appropriate screen, or unknown.");
+  }
+}
