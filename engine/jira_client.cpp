@@ -303,14 +303,16 @@ awaitable<std::optional<std::string>> jira_client::latest_change_comment(std::st
   co_return std::nullopt;
 }
 
-awaitable<void> jira_client::link(std::string inward_key, std::string outward_key, std::string type_name) {
+awaitable<bool> jira_client::link(std::string inward_key, std::string outward_key, std::string type_name) {
   json::object request;
   request["type"] = json::object{{"name", type_name}};
   request["inwardIssue"] = json::object{{"key", inward_key}};
   request["outwardIssue"] = json::object{{"key", outward_key}};
   auto body = json::serialize(request);
   auto response = co_await call("POST", "/issueLink", std::move(body));
+  if (response.status == 404) co_return false;
   if (!ok(response)) throw jira_failure(response, "link " + inward_key + " to " + outward_key);
+  co_return true;
 }
 
 awaitable<std::vector<jira_issue>> jira_client::search_label(std::string project_key, std::string label,

@@ -85,7 +85,8 @@ class jira_client {
   // The change hash of the newest of the issue's latest 100 comments that carry
   // ml-connector.change; nullopt when none does or the issue does not exist.
   awaitable<std::optional<std::string>> latest_change_comment(std::string key);
-  awaitable<void> link(std::string inward_key, std::string outward_key, std::string type_name);
+  // false when Jira answers 404: one of the issues, or the link type, does not exist.
+  awaitable<bool> link(std::string inward_key, std::string outward_key, std::string type_name);
   // Issues carrying `label` in `project`; `reconcile` lists issue ids just written so that
   // Cloud's eventually consistent search includes them.
   awaitable<std::vector<jira_issue>> search_label(std::string project_key, std::string label,

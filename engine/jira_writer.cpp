@@ -11,6 +11,17 @@ namespace json = boost::json;
 
 namespace {
 
+// Jira answered and refused (a 4xx naming `field`): nothing was created.
+bool refused_for(std::exception_ptr const& failure, std::string_view field) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (sync_error const& e) {
+    return e.kind() == failure_kind::bad_record && e.field() == field;
+  } catch (...) {
+  }
+  return false;
+}
+
 // Jira issue keys are PROJECT-N: the oldest issue has the smallest N.
 long key_number(std::string const& key) {
   auto dash = key.rfind('-');
@@ -53,6 +64,7 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
 
   jira_issue_ref created;
   std::exception_ptr failure;
+  bool linked = !desired.link_to.empty();
   if (ahead) {
     if (ahead->issue) created = *ahead->issue;
     else if (ahead->failure) failure = std::make_exception_ptr(*ahead->failure);
@@ -63,6 +75,19 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
       created = co_await jira_.create_issue(std::move(body));
     } catch (...) {
       failure = std::current_exception();
+    }
+    if (failure && !desired.link_to.empty() && refused_for(failure, "issuelinks")) {
+      // The order's issue is gone, or links left the create screen since setup: nothing
+      // was created. Create the issue without the link; the link is then tried on its own
+      // (link_invoice), and what Jira says to it is sorted like any link.
+      linked = false;
+      failure = nullptr;
+      auto plain = create_body(desired, false);
+      try {
+        created = co_await jira_.create_issue(std::move(plain));
+      } catch (...) {
+        failure = std::current_exception();
+      }
     }
   }
   if (failure) {
@@ -87,6 +112,7 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
   entry.id = created.id;
   entry.state = std::move(state);
   entry.hash = std::move(hash);
+  entry.linked = linked;
   co_return entry;
 }
 
@@ -152,6 +178,7 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
     out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now, fresh_intent, answer);
     out.action = "created";
     out.message = "created " + out.entry.key;
+    if (out.entry.linked) out.message += "; linked to the order";
     auto note = co_await apply_workflow(out.entry.key, desired.target);
     out.entry.workflow = target;
     if (!note.empty()) out.message += "; " + note;
@@ -232,11 +259,17 @@ awaitable<std::string> jira_writer::comment_once(entity e, std::string const& re
   co_return "commented on the change";
 }
 
-awaitable<bool> jira_writer::link_invoice(std::string invoice_issue_key, std::string order_id) {
+awaitable<jira_writer::link_outcome> jira_writer::link_invoice(std::string invoice_issue_key, std::string order_id) {
   auto order = store_.issue(entity::purchase_order, order_id);
-  if (!order || order->key.empty()) co_return false;
-  co_await jira_.link(invoice_issue_key, order->key, "Relates");
-  co_return true;
+  if (!order || order->key.empty()) co_return link_outcome{};
+  if (co_await jira_.link(invoice_issue_key, order->key, "Relates")) co_return link_outcome{true, {}};
+  // A 404: the order's issue is gone (deleted in Jira), or the site has no "Relates" link type.
+  auto still = co_await jira_.get_issue(order->key);
+  if (!still)
+    co_return link_outcome{false, "not linked: the order's issue " + order->key + " no longer exists in Jira"};
+  throw sync_error(failure_kind::tenant_fault, "jira",
+                   "link " + invoice_issue_key + " to " + order->key +
+                       ": Jira answered 404 though both issues exist — does the site have the \"Relates\" issue link type?");
 }
 
 }  // namespace mlc::engine

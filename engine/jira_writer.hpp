@@ -68,9 +68,14 @@ class jira_writer {
                                  std::optional<issue_entry> previous, sys_seconds now, bool fresh_intent = false,
                                  sent_ahead* ahead = nullptr);
 
-  // Links an invoice's issue to its order's issue ("Relates"), once both exist. Returns
-  // true when linked now; false when the order has no issue yet.
-  awaitable<bool> link_invoice(std::string invoice_issue_key, std::string order_id);
+  // Links an invoice's issue to its order's issue ("Relates"), once both exist. `linked`
+  // is false when the order has no issue yet, or (with a note for the audit) when its
+  // issue was deleted in Jira: the invoice stays synced, unlinked. Throws sync_error.
+  struct link_outcome {
+    bool linked = false;
+    std::string note;
+  };
+  awaitable<link_outcome> link_invoice(std::string invoice_issue_key, std::string order_id);
 
  private:
   // `state` and `hash` are desired.to_json() and its content_hash, computed once by write().

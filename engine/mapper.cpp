@@ -404,7 +404,7 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
   return state;
 }
 
-std::string create_body(desired_state const& state) {
+std::string create_body(desired_state const& state, bool with_link) {
   std::string out = R"({"fields":{)";
   bool first = true;
   auto key = [&](std::string_view k) {
@@ -421,7 +421,13 @@ std::string create_body(desired_state const& state) {
     key(t.key);
     out += t.json;
   }
-  out += R"(},"properties":[{"key":)";
+  out += '}';
+  if (with_link && !state.link_to.empty()) {
+    out += R"(,"update":{"issuelinks":[{"add":{"type":{"name":"Relates"},"outwardIssue":{"key":)";
+    append_json_string(out, state.link_to);
+    out += "}}}]}";
+  }
+  out += R"(,"properties":[{"key":)";
   append_json_string(out, source_property_key);
   out += R"(,"value":)";
   out += json::serialize(state.source);

@@ -46,6 +46,9 @@ struct mapping_settings {
   std::string issue_type_name;  // otherwise
   // Logical field name → resolved Jira field. Only logical fields present here are sent.
   std::map<std::string, resolved_field, std::less<>> fields;
+  // "issuelinks" is on the create screen: an invoice's create carries its link to the
+  // order's issue (desired_state::link_to) instead of a POST /issueLink of its own.
+  bool links_on_create = false;
 };
 
 // Logical field names a tenant can map.
@@ -96,6 +99,10 @@ struct desired_state {
     std::string digest;  // sha256_hex(json)
   };
   std::vector<field_text> texts;
+  // An invoice's order issue key: its create adds a "Relates" link to it (update.issuelinks,
+  // the invoice inward, the order outward, as POST /issueLink does). Set by the caller, who
+  // knows the order's issue; not part of to_json() (the link is the issue map's `linked`).
+  std::string link_to;
 
   // `fields` with the `texts` parsed in: every field as Jira receives it.
   boost::json::object all_fields() const;
@@ -115,8 +122,9 @@ desired_state map_purchase_order(purchase_order const& po, std::optional<std::st
 desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<std::string> const& supplier_name,
                                    mapping_settings const& settings);
 
-// POST /issue body, as JSON text: {"fields":…,"properties":[{"key":"ml-connector.source","value":…}]}
-std::string create_body(desired_state const& state);
+// POST /issue body, as JSON text: {"fields":…,"properties":[{"key":"ml-connector.source","value":…}]},
+// plus "update":{"issuelinks":[{"add":…}]} when `state.link_to` is set and `with_link`.
+std::string create_body(desired_state const& state, bool with_link = true);
 
 // x3-po-<folder>-<id> / x3-inv-<folder>-<id>, lower-case. Characters outside [a-z0-9_]
 // (and '-' inside the folder, or any lower-case letter in the id: X3 keys are upper-case,

@@ -157,6 +157,12 @@ tenant_status tenant::status() const {
 
 mapping_settings const& tenant::mapping(entity e) const { return mappings_.at(e); }
 
+std::string tenant::link_target(supplier_invoice const& invoice) const {
+  if (!invoice.purchase_order || !mapping(entity::supplier_invoice).links_on_create) return {};
+  auto order = store_.issue(entity::purchase_order, *invoice.purchase_order);
+  return order ? order->key : std::string{};
+}
+
 awaitable<void> tenant::ensure_mapping() {
   if (!mappings_.empty()) co_return;
   if (auto stored = store_.state("jira_mapping")) {
@@ -248,6 +254,7 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
     try {
       a.supplier_name = co_await suppliers_->name(traits::supplier_code(*r), now);
       a.desired = traits::map(*r, a.supplier_name, mapping(e));
+      if constexpr (std::is_same_v<Record, supplier_invoice>) a.desired->link_to = link_target(*r);
     } catch (...) {
       failure = std::current_exception();
     }
@@ -315,6 +322,11 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   std::optional<parked_record> parked;
   std::string source;
   std::exception_ptr failure;
+  // Refused by the bulk create only for its link (the order's issue is gone): nothing was
+  // created; it goes on its own below, where the create falls back to an unlinked one.
+  if (ahead && ahead->sent.answer.failure && ahead->sent.answer.failure->kind() == failure_kind::bad_record &&
+      ahead->sent.answer.failure->field() == "issuelinks")
+    ahead = nullptr;
   if (ahead) {
     // Looked up and mapped before its create went ahead: its entry is the page's intent
     // and it is not parked (create_ahead takes neither parked nor known records).
@@ -341,6 +353,8 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   write_outcome outcome;
   try {
     auto desired = ahead ? std::move(*ahead->desired) : traits::map(record, supplier_name, mapping(e));
+    if constexpr (std::is_same_v<Record, supplier_invoice>)
+      if (!ahead && (!previous || !previous->linked)) desired.link_to = link_target(record);
     if (sent) *sent = true;  // from here on Jira may have seen it
     auto* sent_early = ahead ? &ahead->sent : nullptr;
     outcome = co_await writer_->write(e, record.id, std::move(desired), std::move(previous), now, fresh_intent, sent_early);
@@ -354,9 +368,11 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   bool link_changed = false;
   if constexpr (std::is_same_v<Record, supplier_invoice>) {
     if (record.purchase_order && !outcome.entry.linked && !outcome.entry.key.empty()) {
-      outcome.entry.linked = co_await writer_->link_invoice(outcome.entry.key, *record.purchase_order);
-      link_changed = outcome.entry.linked;
-      if (link_changed) outcome.message += (outcome.message.empty() ? "" : "; ") + std::string{"linked to the order"};
+      auto link = co_await writer_->link_invoice(outcome.entry.key, *record.purchase_order);
+      outcome.entry.linked = link.linked;
+      link_changed = link.linked;
+      auto note = link.linked ? std::string{"linked to the order"} : std::move(link.note);
+      if (!note.empty()) outcome.message += (outcome.message.empty() ? "" : "; ") + note;
     }
   }
   if (outcome.action == "unchanged" && !link_changed && !parked && outcome.entry.source_hash == source)

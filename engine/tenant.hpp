@@ -143,6 +143,9 @@ class tenant : public std::enable_shared_from_this<tenant> {
   void refresh_gauges(sys_seconds now);
   std::chrono::steady_clock::duration next_delay();
   mapping_settings const& mapping(entity e) const;
+  // The key of the invoice's order issue when the invoice's create can carry the link
+  // (mapping_settings::links_on_create); empty otherwise (linked afterwards, if at all).
+  std::string link_target(supplier_invoice const& invoice) const;
 
   asio::any_io_executor executor_;
   node_services services_;

@@ -220,8 +220,25 @@ awaitable<std::map<entity, mapping_settings>> resolve_mapping(jira_client& jira,
                          logical);
       m.fields[logical] = resolved_field{it->id, field_schema{it->type, {}}};
     }
+    std::vector<std::string> on_screen;
     if (check_screens) {
-      auto on_screen = co_await jira.create_screen_fields(project_key, m.issue_type_id);
+      on_screen = co_await jira.create_screen_fields(project_key, m.issue_type_id);
+    } else if (*e == entity::supplier_invoice) {
+      // Only to learn whether creates can carry the order link: without it each invoice
+      // gets a POST /issueLink of its own, so a failure here costs requests, not data.
+      std::exception_ptr failure;
+      try {
+        on_screen = co_await jira.create_screen_fields(project_key, m.issue_type_id);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (failure)
+        log::warn({c.id, {}, {}}, "tenant.setup",
+                  "could not read the invoice create screen; invoices are linked to their orders one request each");
+    }
+    m.links_on_create =
+        *e == entity::supplier_invoice && std::find(on_screen.begin(), on_screen.end(), "issuelinks") != on_screen.end();
+    if (check_screens) {
       for (auto const& [logical, field] : m.fields)
         if (std::find(on_screen.begin(), on_screen.end(), field.id) == on_screen.end())
           throw sync_error(failure_kind::tenant_fault, "jira",
@@ -246,6 +263,7 @@ std::string mappings_to_json(std::map<entity, mapping_settings> const& mappings)
     o["issue_type_id"] = m.issue_type_id;
     o["issue_type_name"] = m.issue_type_name;
     o["fields"] = std::move(fields);
+    if (m.links_on_create) o["links_on_create"] = true;  // absent when false: older stored mappings read the same
     root[entity_name(e)] = std::move(o);
   }
   return json::serialize(root);
@@ -273,6 +291,7 @@ std::optional<std::map<entity, mapping_settings>> mappings_from_json(std::string
     m.project_key = str(obj, "project_key");
     m.issue_type_id = str(obj, "issue_type_id");
     m.issue_type_name = str(obj, "issue_type_name");
+    if (auto const* l = obj.if_contains("links_on_create"); l && l->is_bool()) m.links_on_create = l->as_bool();
     // A config edited since setup (other project or field map) needs a new resolution.
     if (m.project_key != c.jira.project_key) return std::nullopt;
     if (auto const* fields = obj.if_contains("fields"); fields && fields->is_object())

@@ -110,6 +110,16 @@ TEST_CASE("purchase order maps to Cloud create fields with ADF and typed custom 
         R"([{"key":"ml-connector.source","value":{"tenant":"acme","folder":"SEED","entity":"purchase_order","id":"4500123"}}])");
   CHECK(body.at("fields") == f);
   CHECK(body.size() == 2);
+
+  // With the order's issue key, the create carries the link (the new issue inward, the
+  // order's outward, as POST /issueLink sends it); without `with_link` it does not.
+  state.link_to = "OPS-\"7";
+  auto linked = json::parse(create_body(state)).as_object();
+  CHECK(json::serialize(linked.at("update")) ==
+        R"({"issuelinks":[{"add":{"type":{"name":"Relates"},"outwardIssue":{"key":"OPS-\"7"}}}]})");
+  CHECK(linked.at("fields") == f);
+  CHECK(json::parse(create_body(state, false)) == body);
+  CHECK(json::serialize(state.to_json()).find("OPS-") == std::string::npos);  // not part of the stored state
 }
 
 TEST_CASE("purchase order maps to Data Center wiki markup") {

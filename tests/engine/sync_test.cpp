@@ -654,3 +654,120 @@ TEST_CASE("a page of new records costs one durable commit for its create intents
     co_await w.stop();
   });
 }
+
+namespace {
+
+// Requests the emulated Jira answered on `endpoint` ("POST /rest/api/3/issueLink"), any status.
+std::size_t jira_requests(test::sync_world& w, std::string_view suffix) {
+  std::size_t n = 0;
+  auto counts = w.emulator().request_counts().to_json();
+  auto const* jira = counts.at("requests").as_object().if_contains("jira");
+  if (!jira) return 0;
+  for (auto const& [endpoint, by_status] : jira->as_object())
+    if (std::string_view{endpoint}.ends_with(suffix))
+      for (auto const& [status, count] : by_status.as_object()) n += count.to_number<std::size_t>();
+  return n;
+}
+
+// Every invoice of `tenant` that names an order with an issue: its issue has exactly one
+// link, "Relates", outward to the order's issue. Returns how many invoices that is.
+int check_invoice_links(json::object const& state, std::string const& tenant) {
+  int linked = 0;
+  for (auto const& inv : state.at("x3").at(tenant).at("supplier_invoices").as_array()) {
+    auto const& po = inv.at("purchase_order");
+    if (!po.is_string()) continue;
+    auto const* order = issue_for(state, tenant, "purchase_order", std::string{po.as_string()});
+    auto const* issue = issue_for(state, tenant, "supplier_invoice", text(inv.at("id")));
+    if (!order || !issue) continue;
+    auto const& links = issue->at("links").as_array();
+    INFO("invoice " << text(inv.at("id")) << " of " << tenant);
+    CHECK(links.size() == 1);
+    if (links.empty()) continue;
+    CHECK(links[0].at("type") == "Relates");
+    CHECK(links[0].at("direction") == "outward");
+    CHECK(links[0].at("issue") == order->at("key"));
+    ++linked;
+  }
+  return linked;
+}
+
+}  // namespace
+
+TEST_CASE("an invoice's create carries its order link, with a link request of its own only when it cannot") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    // Two tenants; tenant 1's create screen lacks "Linked Issues".
+    auto options = small(2, 12);
+    options.x3_api = "graphql";
+    test::sync_world w(ioc, options);
+    REQUIRE_FALSE(w.emulator().jira(1).set_on_screen("issuelinks", false));
+    co_await w.converge();
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    auto state = w.state();
+    CHECK(check_invoice_links(state, w.config().tenants[0].id) > 0);
+    CHECK(check_invoice_links(state, w.config().tenants[1].id) > 0);
+    // Tenant 0 sent no link requests at all; tenant 1 one per linked invoice.
+    auto const link_requests = jira_requests(w, "/issueLink");
+    CHECK(link_requests == static_cast<std::size_t>(check_invoice_links(state, w.config().tenants[1].id)));
+
+    auto const& tc = w.config().tenants[0];
+    {
+      // After a restart the stored setup still says creates carry links.
+      w.restart();
+      auto const& second = state.at("x3").at(tc.id).at("purchase_orders").as_array().at(1).at("id");
+      json::object invoice{{"id", "PILINK0"}, {"purchase_order", second}};
+      REQUIRE_FALSE(w.emulator().x3(0).upsert_invoice(invoice, w.emulator().effective_knobs(0).x3).error);
+      w.clock().advance(5s);
+      auto report = co_await w.cycle(0);
+      CHECK(report.count("created") == 1);
+      CHECK(jira_requests(w, "/issueLink") == link_requests);
+      auto now = w.state();
+      auto const* issue = issue_for(now, tc.id, "supplier_invoice", "PILINK0");
+      REQUIRE(issue);
+      CHECK(issue->at("links").as_array().size() == 1);
+    }
+
+    // The order's issue is deleted in Jira, then a new invoice names the order: the create
+    // with the link is refused, the invoice is created unlinked, the tenant stays healthy.
+    auto po_id = std::string{first_order(state, tc.id).at("id").as_string()};
+    auto order_key = text(issue_for(state, tc.id, "purchase_order", po_id)->at("key"));
+    net::http_client client(ioc.get_executor(), net::client_options{});
+    net::http_request del;
+    del.method = "DELETE";
+    config::secret_box no_keys;
+    del.headers.set("Authorization",
+                    "Basic " + engine::base64_encode(tc.jira.email + ":" + tc.jira.secret.reveal(no_keys, tc.id)));
+    auto api = tc.jira.flavour == "cloud" ? "/rest/api/3" : "/rest/api/2";
+    auto answer = co_await client.send(tc.jira.base_url + api + "/issue/" + order_key, std::move(del));
+    REQUIRE(answer.status == 204);
+    w.clock().advance(5s);
+    // Two of them, so that they go in one bulk create, both refused for the link.
+    for (auto id : {"PILINK1", "PILINK2"}) {
+      json::object invoice{{"id", id}, {"purchase_order", po_id}};
+      REQUIRE_FALSE(w.emulator().x3(0).upsert_invoice(invoice, w.emulator().effective_knobs(0).x3).error);
+    }
+    auto const bulk_before = jira_requests(w, "/issue/bulk");
+    auto report = co_await w.cycle(0);
+    CHECK(report.complete);
+    CHECK(report.count("created") == 2);
+    CHECK(report.count("parked") == 0);
+    CHECK(jira_requests(w, "/issue/bulk") == bulk_before + 1);
+    auto after = w.state();
+    engine::tenant_store view(w.services().store, tc.id);
+    for (auto id : {"PILINK1", "PILINK2"}) {
+      INFO(id);
+      auto const* issue = issue_for(after, tc.id, "supplier_invoice", id);
+      REQUIRE(issue);
+      CHECK(issue->at("links").as_array().empty());
+      auto audit = view.audit(5, id);
+      REQUIRE_FALSE(audit.empty());
+      CHECK(audit.front().action == "created");
+      CHECK(audit.front().message.find("the order's issue " + order_key + " no longer exists in Jira") != std::string::npos);
+    }
+    CHECK(w.tenant(0).status().state == engine::tenant_state::active);
+    CHECK_FALSE(report.fault);
+
+    co_await w.stop();
+  });
+}
