@@ -191,6 +191,14 @@ net::http_response emulator::impl::control(net::http_request const& req, std::st
       }
       return fail(400, "give {\"remove\": \"Vendor\"} or {\"add\": \"Vendor\"} (a field name or id)");
     }
+    if (seg[3] == "workflow") {
+      if (auto const* r = o.if_contains("renumber"); !r || !r->is_bool() || !r->get_bool())
+        return fail(400, "give {\"renumber\": true}");
+      site.renumber_workflow();
+      json::array ids;
+      for (auto const& t : site.project().workflow) ids.push_back(json::value(t.id));
+      return json_response(200, json::object{{"transition_ids", std::move(ids)}});
+    }
     if (seg[3] == "expire_tokens") {
       gw->tokens().expire_access_tokens();
       return json_response(200, json::object{{"ok", true}});

@@ -263,7 +263,7 @@ jira_site::create_outcome jira_site::create_one(call const& c, json::value const
   std::optional<std::string> transition_to;
   if (auto const* tr = o.if_contains("transition"); tr && tr->is_object()) {
     auto id = text_of(tr->get_object().if_contains("id"));
-    for (auto const& t : jira_workflow())
+    for (auto const& t : project_.workflow)
       if (id && t.id == *id && std::find(t.from.begin(), t.from.end(), "10000") != t.from.end()) transition_to = t.to_status;
     if (!transition_to) return refuse({"Transition id '" + id.value_or("") + "' is not valid for this issue."});
   }
@@ -370,7 +370,7 @@ net::http_response jira_site::delete_issue(call& c, jira_issue& issue) {
 net::http_response jira_site::get_transitions(call& c, jira_issue const& issue) {
   json::array list;
   auto only = c.query.first("transitionId");
-  for (auto const& t : jira_workflow()) {
+  for (auto const& t : project_.workflow) {
     if (std::find(t.from.begin(), t.from.end(), issue.status_id) == t.from.end()) continue;
     if (only && *only != t.id) continue;
     json::object o;
@@ -400,7 +400,7 @@ net::http_response jira_site::do_transition(call& c, jira_issue& issue) {
   auto id = tr && tr->is_object() ? text_of(tr->get_object().if_contains("id")) : std::nullopt;
   if (!id) return jira_error(400, {"Missing 'transition' identifier"});
   jira_transition const* chosen = nullptr;
-  for (auto const& t : jira_workflow())
+  for (auto const& t : project_.workflow)
     if (t.id == *id && std::find(t.from.begin(), t.from.end(), issue.status_id) != t.from.end()) chosen = &t;
   if (!chosen) return jira_error(400, {"Transition id '" + *id + "' is not valid for this issue."});
   json::object errors;

@@ -114,6 +114,7 @@ struct jira_project {
   std::string key = "OPS";
   std::string name;
   std::set<std::string> screen;  // field ids on the create and edit screens
+  std::vector<jira_transition> workflow = jira_workflow();
 };
 
 // Field ids on a fresh project's screen: every settable system field and custom field.

@@ -50,6 +50,10 @@ jira_site::jira_site(std::string tenant_id, jira_credentials creds, std::string 
 
 void jira_site::set_project_exists(bool exists) { project_.exists = exists; }
 
+void jira_site::renumber_workflow() {
+  for (auto& t : project_.workflow) t.id = std::to_string(std::stoi(t.id) + 100);
+}
+
 std::optional<std::string> jira_site::set_on_screen(std::string const& field, bool on_screen) {
   auto const* f = find_field(field);
   if (!f) return "no field \"" + field + "\"";

@@ -49,6 +49,10 @@ class jira_site {
   void set_project_exists(bool exists);
   std::int64_t issues_created() const { return next_issue_number_ - 1; }
   std::optional<std::string> set_on_screen(std::string const& field, bool on_screen);
+  // The project moves to a copy of the workflow whose transitions have new ids (each id
+  // plus 100: "31" becomes "131"), as when an admin switches it to another workflow
+  // scheme. Transition ids learnt before no longer exist.
+  void renumber_workflow();
   boost::json::object state() const;
   jira_issue const* find_issue(std::string const& key_or_id) const;
   std::size_t issue_count() const { return issues_.size(); }

@@ -411,3 +411,33 @@ TEST_CASE("jira update.issuelinks adds links on create, bulk create and edit, on
           "Field 'issuelinks' cannot be set. It is not on the appropriate screen, or unknown.");
   }
 }
+
+TEST_CASE("jira create carries out a transition from To Do, and a renumbered workflow refuses the old ids", "[jira]") {
+  fixture f;
+  auto with_transition = [](char const* id) {
+    auto body = issue_body();
+    body["transition"] = json::object{{"id", id}};
+    return body;
+  };
+  auto status_of = [&](std::string const& key) {
+    return f.call_json(f.jira(0, "GET", "/rest/api/3/issue/" + key + "?fields=status"), 200).at("fields").at("status").at("name");
+  };
+  auto done = create(f, with_transition("31"));
+  CHECK(status_of(std::string(done.at("key").as_string())) == "Done");
+  // Reopen (41) is not available from To Do.
+  auto refused = create(f, with_transition("41"), 400);
+  CHECK(refused.at("errorMessages").as_array().at(0) == "Transition id '41' is not valid for this issue.");
+
+  auto renumbered = f.call_json(f.control("POST", "/_emulator/jira/t0000/workflow", R"({"renumber":true})"), 200);
+  CHECK(renumbered.at("transition_ids") == json::array{"111", "121", "131", "141"});
+  create(f, with_transition("31"), 400);
+  auto again = create(f, with_transition("131"));
+  CHECK(status_of(std::string(again.at("key").as_string())) == "Done");
+  auto plain = create(f, issue_body());
+  auto key = std::string(plain.at("key").as_string());
+  auto tr = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/" + key + "/transitions"), 200);
+  CHECK(tr.at("transitions").as_array().at(0).at("id") == "111");
+  CHECK(f.call(f.jira(0, "POST", "/rest/api/3/issue/" + key + "/transitions", R"({"transition":{"id":"31"}})")).status == 400);
+  CHECK(f.call(f.jira(0, "POST", "/rest/api/3/issue/" + key + "/transitions", R"({"transition":{"id":"131"}})")).status == 204);
+  f.call_json(f.control("POST", "/_emulator/jira/t0000/workflow", R"({"renumber":"yes"})"), 400);
+}
