@@ -11,12 +11,12 @@ namespace json = boost::json;
 
 namespace {
 
-// Jira answered and refused (a 4xx naming `field`): nothing was created.
-bool refused_for(std::exception_ptr const& failure, std::string_view field) {
+// Jira answered and refused (a 4xx naming `field`, or any 4xx when nullopt): nothing was created.
+bool refused_for(std::exception_ptr const& failure, std::optional<std::string_view> field) {
   try {
     std::rethrow_exception(failure);
   } catch (sync_error const& e) {
-    return e.kind() == failure_kind::bad_record && e.field() == field;
+    return e.kind() == failure_kind::bad_record && (!field || e.field() == *field);
   } catch (...) {
   }
   return false;
@@ -50,7 +50,7 @@ awaitable<std::optional<jira_issue>> jira_writer::find_by_label(std::string cons
   co_return found.front();
 }
 
-awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_id, desired_state const& desired,
+awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_id, desired_state& desired,
                                            json::object state, std::string hash, sys_seconds now,
                                            bool intent_committed, jira_client::bulk_element const* ahead) {
   // The intent is durable before Jira sees the request: after a crash the record is looked
@@ -64,30 +64,36 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
 
   jira_issue_ref created;
   std::exception_ptr failure;
-  bool linked = !desired.link_to.empty();
   if (ahead) {
     if (ahead->issue) created = *ahead->issue;
     else if (ahead->failure) failure = std::make_exception_ptr(*ahead->failure);
     else failure = std::make_exception_ptr(sync_error(failure_kind::transient, "jira", "create issue: no answer from the bulk create"));
   } else {
-    auto body = create_body(desired);
-    try {
-      created = co_await jira_.create_issue(std::move(body));
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    if (failure && !desired.link_to.empty() && refused_for(failure, "issuelinks")) {
-      // The order's issue is gone, or links left the create screen since setup: nothing
-      // was created. Create the issue without the link; the link is then tried on its own
-      // (link_invoice), and what Jira says to it is sorted like any link.
-      linked = false;
+    for (;;) {
+      auto body = create_body(desired);
       failure = nullptr;
-      auto plain = create_body(desired, false);
       try {
-        created = co_await jira_.create_issue(std::move(plain));
+        created = co_await jira_.create_issue(std::move(body));
       } catch (...) {
         failure = std::current_exception();
       }
+      if (!failure) break;
+      // Refused (nothing was created) for what the create carried besides the fields: go
+      // again without it.
+      if (!desired.link_to.empty() && refused_for(failure, "issuelinks")) {
+        // The order's issue is gone, or links left the create screen since setup. The link
+        // is then tried on its own (link_invoice), and what Jira says to it is sorted there.
+        desired.link_to.clear();
+        continue;
+      }
+      if (!desired.transition_id.empty() && refused_for(failure, std::nullopt)) {
+        // The workflow changed since the transition was learnt, or the record is bad:
+        // either way the create goes again as a plain one, and the transition is relearnt.
+        initial_transitions_.erase({e, desired.target});
+        desired.transition_id.clear();
+        continue;
+      }
+      break;
     }
   }
   if (failure) {
@@ -112,11 +118,21 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
   entry.id = created.id;
   entry.state = std::move(state);
   entry.hash = std::move(hash);
-  entry.linked = linked;
+  entry.linked = !desired.link_to.empty();
   co_return entry;
 }
 
-awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workflow_target target) {
+void jira_writer::plan_create(entity e, desired_state& desired) const {
+  // Data Center documents no transition on create: there it always gets its own request.
+  if (desired.target == workflow_target::none || jira_.flavour() != jira_flavour::cloud) return;
+  auto it = initial_transitions_.find({e, desired.target});
+  if (it == initial_transitions_.end()) return;
+  desired.transition_id = it->second.id;
+  desired.transition_name = it->second.name;
+}
+
+awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workflow_target target,
+                                                   std::optional<entity> created) {
   if (target == workflow_target::none) co_return "";
   auto const& name = target == workflow_target::transition_closed ? settings_.transition_closed
                                                                   : settings_.transition_received;
@@ -138,6 +154,7 @@ awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workf
           std::rethrow_exception(failure);
         co_return "already in status \"" + now->status + "\"";
       }
+      if (created) initial_transitions_[{*created, target}] = t;
       co_return "transitioned with \"" + t.name + "\"";
     }
   // Already there, or the workflow has no such step from here: nothing to do, and the
@@ -175,11 +192,14 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
 
   if (!previous || previous->key.empty()) {
     auto const* answer = ahead ? &ahead->answer : nullptr;
+    if (!answer) plan_create(e, desired);  // (a bulk create's records were planned by the caller)
     out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now, fresh_intent, answer);
     out.action = "created";
     out.message = "created " + out.entry.key;
     if (out.entry.linked) out.message += "; linked to the order";
-    auto note = co_await apply_workflow(out.entry.key, desired.target);
+    std::string note;
+    if (!desired.transition_id.empty()) note = "transitioned with \"" + desired.transition_name + "\"";
+    else note = co_await apply_workflow(out.entry.key, desired.target, e);
     out.entry.workflow = target;
     if (!note.empty()) out.message += "; " + note;
     co_return out;

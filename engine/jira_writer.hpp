@@ -8,6 +8,7 @@
 // Coroutine safety: one writer per tenant; records of one tenant are written one at a time.
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -77,13 +78,23 @@ class jira_writer {
   };
   awaitable<link_outcome> link_invoice(std::string invoice_issue_key, std::string order_id);
 
+  // Sets what `desired`'s create can carry of its workflow: on Jira Cloud, the transition
+  // to its target from the initial status, once an earlier create of the same entity
+  // learnt its id (the first issue created with that target is transitioned on its own).
+  // A create refused while carrying it forgets it and goes again without.
+  void plan_create(entity e, desired_state& desired) const;
+
  private:
   // `state` and `hash` are desired.to_json() and its content_hash, computed once by write().
-  awaitable<issue_entry> create(entity e, std::string const& record_id, desired_state const& desired,
+  // What the create could not carry is cleared from `desired` (link_to, transition_id).
+  awaitable<issue_entry> create(entity e, std::string const& record_id, desired_state& desired,
                                 boost::json::object state, std::string hash, sys_seconds now,
                                 bool intent_committed = false, jira_client::bulk_element const* ahead = nullptr);
   awaitable<std::optional<jira_issue>> find_by_label(std::string const& label);
-  awaitable<std::string> apply_workflow(std::string const& key, workflow_target target);
+  // `created`: the issue was just created (so it is in the initial status); the transition
+  // taken is remembered for plan_create().
+  awaitable<std::string> apply_workflow(std::string const& key, workflow_target target,
+                                        std::optional<entity> created = std::nullopt);
   // Posts the change comment unless an earlier attempt for the same `hash` did; returns the
   // note for the audit. Records the attempt in `entry` (and the store) first.
   awaitable<std::string> comment_once(entity e, std::string const& record_id, issue_entry& entry,
@@ -92,6 +103,7 @@ class jira_writer {
   jira_client& jira_;
   tenant_store& store_;
   writer_settings settings_;
+  std::map<std::pair<entity, workflow_target>, jira_transition> initial_transitions_;
 };
 
 }  // namespace mlc::engine

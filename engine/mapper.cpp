@@ -404,7 +404,7 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
   return state;
 }
 
-std::string create_body(desired_state const& state, bool with_link) {
+std::string create_body(desired_state const& state) {
   std::string out = R"({"fields":{)";
   bool first = true;
   auto key = [&](std::string_view k) {
@@ -422,10 +422,15 @@ std::string create_body(desired_state const& state, bool with_link) {
     out += t.json;
   }
   out += '}';
-  if (with_link && !state.link_to.empty()) {
+  if (!state.link_to.empty()) {
     out += R"(,"update":{"issuelinks":[{"add":{"type":{"name":"Relates"},"outwardIssue":{"key":)";
     append_json_string(out, state.link_to);
     out += "}}}]}";
+  }
+  if (!state.transition_id.empty()) {
+    out += R"(,"transition":{"id":)";
+    append_json_string(out, state.transition_id);
+    out += '}';
   }
   out += R"(,"properties":[{"key":)";
   append_json_string(out, source_property_key);

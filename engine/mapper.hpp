@@ -99,10 +99,16 @@ struct desired_state {
     std::string digest;  // sha256_hex(json)
   };
   std::vector<field_text> texts;
-  // An invoice's order issue key: its create adds a "Relates" link to it (update.issuelinks,
-  // the invoice inward, the order outward, as POST /issueLink does). Set by the caller, who
-  // knows the order's issue; not part of to_json() (the link is the issue map's `linked`).
+  // What the create carries besides the fields. Set by the caller (who knows the order's
+  // issue and the workflow), never part of to_json():
+  //  - link_to: an invoice's order issue key; the create adds a "Relates" link to it
+  //    (update.issuelinks, the invoice inward, the order outward, as POST /issueLink does);
+  //  - transition_id: a transition Jira carries out as it creates the issue ("transition"),
+  //    so a closed order needs no transition request of its own; transition_name names it
+  //    for the audit.
   std::string link_to;
+  std::string transition_id;
+  std::string transition_name;
 
   // `fields` with the `texts` parsed in: every field as Jira receives it.
   boost::json::object all_fields() const;
@@ -123,8 +129,9 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
                                    mapping_settings const& settings);
 
 // POST /issue body, as JSON text: {"fields":…,"properties":[{"key":"ml-connector.source","value":…}]},
-// plus "update":{"issuelinks":[{"add":…}]} when `state.link_to` is set and `with_link`.
-std::string create_body(desired_state const& state, bool with_link = true);
+// plus "update":{"issuelinks":[{"add":…}]} when `state.link_to` is set, and
+// "transition":{"id":…} when `state.transition_id` is.
+std::string create_body(desired_state const& state);
 
 // x3-po-<folder>-<id> / x3-inv-<folder>-<id>, lower-case. Characters outside [a-z0-9_]
 // (and '-' inside the folder, or any lower-case letter in the id: X3 keys are upper-case,

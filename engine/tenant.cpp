@@ -255,6 +255,7 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
       a.supplier_name = co_await suppliers_->name(traits::supplier_code(*r), now);
       a.desired = traits::map(*r, a.supplier_name, mapping(e));
       if constexpr (std::is_same_v<Record, supplier_invoice>) a.desired->link_to = link_target(*r);
+      writer_->plan_create(e, *a.desired);
     } catch (...) {
       failure = std::current_exception();
     }
@@ -322,10 +323,10 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   std::optional<parked_record> parked;
   std::string source;
   std::exception_ptr failure;
-  // Refused by the bulk create only for its link (the order's issue is gone): nothing was
-  // created; it goes on its own below, where the create falls back to an unlinked one.
+  // Refused by the bulk create while it carried a link or a transition: nothing was
+  // created; it goes on its own below, where the create falls back to a plain one if need be.
   if (ahead && ahead->sent.answer.failure && ahead->sent.answer.failure->kind() == failure_kind::bad_record &&
-      ahead->sent.answer.failure->field() == "issuelinks")
+      (ahead->sent.answer.failure->field() == "issuelinks" || !ahead->desired->transition_id.empty()))
     ahead = nullptr;
   if (ahead) {
     // Looked up and mapped before its create went ahead: its entry is the page's intent

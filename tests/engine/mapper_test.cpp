@@ -118,8 +118,16 @@ TEST_CASE("purchase order maps to Cloud create fields with ADF and typed custom 
   CHECK(json::serialize(linked.at("update")) ==
         R"({"issuelinks":[{"add":{"type":{"name":"Relates"},"outwardIssue":{"key":"OPS-\"7"}}}]})");
   CHECK(linked.at("fields") == f);
-  CHECK(json::parse(create_body(state, false)) == body);
   CHECK(json::serialize(state.to_json()).find("OPS-") == std::string::npos);  // not part of the stored state
+  // A transition carried out on create.
+  state.transition_id = "31";
+  state.transition_name = "Done";
+  auto transitioned = json::parse(create_body(state)).as_object();
+  CHECK(json::serialize(transitioned.at("transition")) == R"({"id":"31"})");
+  CHECK(transitioned.at("update") == linked.at("update"));
+  state.link_to.clear();
+  state.transition_id.clear();
+  CHECK(json::parse(create_body(state)) == body);
 }
 
 TEST_CASE("purchase order maps to Data Center wiki markup") {

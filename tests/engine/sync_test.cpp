@@ -771,3 +771,72 @@ TEST_CASE("an invoice's create carries its order link, with a link request of it
     co_await w.stop();
   });
 }
+
+TEST_CASE("closed orders are transitioned by their create once the transition is known, relearnt when the workflow changes") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 4, "cloud");
+    options.x3_api = "graphql";
+    test::sync_world w(ioc, options);
+    co_await w.converge();
+    auto const tenant = w.config().tenants[0].id;
+    auto add_closed = [&](std::vector<std::string> const& ids) {
+      for (auto const& id : ids) {
+        json::object po{{"id", id}, {"closed", true}};
+        REQUIRE_FALSE(w.emulator().x3(0).upsert_order(po, w.emulator().effective_knobs(0).x3).error);
+      }
+    };
+    auto all_done = [&](std::vector<std::string> const& ids) {
+      auto state = w.state();
+      for (auto const& id : ids) {
+        INFO(id);
+        auto const* issue = issue_for(state, tenant, "purchase_order", id);
+        REQUIRE(issue);
+        CHECK(issue->at("status") == "Done");
+      }
+    };
+    auto transition_requests = [&] { return jira_requests(w, "/transitions"); };
+    auto cycle = [&]() -> awaitable<engine::cycle_report> {
+      w.clock().advance(5s);
+      auto report = co_await w.cycle(0);
+      CHECK(report.complete);
+      CHECK(report.count("parked") == 0);
+      co_return report;
+    };
+
+    // The first closed order created learns the transition with a GET and a POST of its own.
+    add_closed({"POCLOSED1"});
+    auto before = transition_requests();
+    auto first = co_await cycle();
+    CHECK(first.count("created") == 1);
+    CHECK(transition_requests() == before + 2);
+    all_done({"POCLOSED1"});
+
+    // Later ones, one at a time or in a bulk create, need no transition request.
+    add_closed({"POCLOSED2"});
+    before = transition_requests();
+    co_await cycle();
+    add_closed({"POCLOSED3", "POCLOSED4", "POCLOSED5"});
+    auto bulk_before = jira_requests(w, "/issue/bulk");
+    auto later = co_await cycle();
+    CHECK(later.count("created") == 3);
+    CHECK(jira_requests(w, "/issue/bulk") == bulk_before + 1);
+    CHECK(transition_requests() == before);
+    all_done({"POCLOSED2", "POCLOSED3", "POCLOSED4", "POCLOSED5"});
+    engine::tenant_store view(w.services().store, tenant);
+    CHECK(view.audit(5, "POCLOSED4").front().message.find("transitioned with \"Done\"") != std::string::npos);
+
+    // The project moves to a workflow with other transition ids: the creates carrying the
+    // old one are refused, go again without it, and the transition is relearnt.
+    w.emulator().jira(0).renumber_workflow();
+    add_closed({"POCLOSED6", "POCLOSED7", "POCLOSED8"});
+    before = transition_requests();
+    auto after = co_await cycle();
+    CHECK(after.count("created") == 3);
+    CHECK(transition_requests() == before + 2);
+    all_done({"POCLOSED6", "POCLOSED7", "POCLOSED8"});
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    co_await w.stop();
+  });
+}
