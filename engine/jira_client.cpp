@@ -56,6 +56,15 @@ json::array const* createmeta_list(json::value const& body, std::string_view clo
 
 }  // namespace
 
+// One CreatedIssue of a create's answer.
+jira_issue_ref created_issue(json::object const& o) {
+  jira_issue_ref out{str(o, "id"), str(o, "key"), std::nullopt};
+  auto const* transition = o.if_contains("transition");
+  auto const* status = transition && transition->is_object() ? transition->as_object().if_contains("status") : nullptr;
+  if (status && status->is_int64()) out.transition_status = static_cast<int>(status->as_int64());
+  return out;
+}
+
 sync_error jira_failure(net::http_response const& response, std::string_view what) {
   std::string detail;
   std::string field;
@@ -155,7 +164,7 @@ awaitable<jira_issue_ref> jira_client::create_issue(std::string body) {
   auto parsed = parse_body(response, "create issue");
   if (!parsed.is_object() || str(parsed.as_object(), "key").empty())
     throw sync_error(failure_kind::transient, "jira", "create issue: Jira's answer has no issue key");
-  co_return jira_issue_ref{str(parsed.as_object(), "id"), str(parsed.as_object(), "key")};
+  co_return created_issue(parsed.as_object());
 }
 
 awaitable<std::vector<jira_client::bulk_element>> jira_client::create_issues(std::vector<std::string> bodies) {
@@ -218,7 +227,7 @@ awaitable<std::vector<jira_client::bulk_element>> jira_client::create_issues(std
                        "create " + std::to_string(n) + " issues: Jira's answer lists " + std::to_string(created.size()) +
                            " issues for " + std::to_string(n) + " elements");
     auto const& c = created[next++].as_object();
-    out[i].issue = jira_issue_ref{str(c, "id"), str(c, "key")};
+    out[i].issue = created_issue(c);
   }
   if (next != created.size())
     throw sync_error(failure_kind::transient, "jira",

@@ -26,6 +26,9 @@ struct jira_field {
 struct jira_issue_ref {
   std::string id;
   std::string key;
+  // A create that asked for a transition: the status Jira gave it (CreatedIssue.transition;
+  // 200 when carried out). nullopt when the answer says nothing about one.
+  std::optional<int> transition_status;
 };
 
 struct jira_issue {

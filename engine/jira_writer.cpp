@@ -11,12 +11,12 @@ namespace json = boost::json;
 
 namespace {
 
-// Jira answered and refused (a 4xx naming `field`, or any 4xx when nullopt): nothing was created.
-bool refused_for(std::exception_ptr const& failure, std::optional<std::string_view> field) {
+// Jira answered and refused (a 4xx naming `field`): nothing was created.
+bool refused_for(std::exception_ptr const& failure, std::string_view field) {
   try {
     std::rethrow_exception(failure);
   } catch (sync_error const& e) {
-    return e.kind() == failure_kind::bad_record && (!field || e.field() == *field);
+    return e.kind() == failure_kind::bad_record && e.field() == field;
   } catch (...) {
   }
   return false;
@@ -86,13 +86,6 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
         desired.link_to.clear();
         continue;
       }
-      if (!desired.transition_id.empty() && refused_for(failure, std::nullopt)) {
-        // The workflow changed since the transition was learnt, or the record is bad:
-        // either way the create goes again as a plain one, and the transition is relearnt.
-        initial_transitions_.erase({e, desired.target});
-        desired.transition_id.clear();
-        continue;
-      }
       break;
     }
   }
@@ -119,6 +112,14 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
   entry.state = std::move(state);
   entry.hash = std::move(hash);
   entry.linked = !desired.link_to.empty();
+  // The transition the create asked for was carried out only if Jira says so; otherwise
+  // (the workflow changed since it was learnt) it is forgotten, and the caller transitions
+  // the issue on its own, which learns it again.
+  if (!desired.transition_id.empty() && !(created.transition_status && *created.transition_status / 100 == 2)) {
+    auto it = initial_transitions_.find({e, desired.target});
+    if (it != initial_transitions_.end() && it->second.id == desired.transition_id) initial_transitions_.erase(it);
+    desired.transition_id.clear();
+  }
   co_return entry;
 }
 

@@ -81,12 +81,13 @@ class jira_writer {
   // Sets what `desired`'s create can carry of its workflow: on Jira Cloud, the transition
   // to its target from the initial status, once an earlier create of the same entity
   // learnt its id (the first issue created with that target is transitioned on its own).
-  // A create refused while carrying it forgets it and goes again without.
+  // Jira creates the issue even when the transition fails (the answer's `transition` says
+  // so): it is then forgotten, and the issue transitioned on its own, which relearns it.
   void plan_create(entity e, desired_state& desired) const;
 
  private:
   // `state` and `hash` are desired.to_json() and its content_hash, computed once by write().
-  // What the create could not carry is cleared from `desired` (link_to, transition_id).
+  // What the create did not carry is cleared from `desired` (link_to, transition_id).
   awaitable<issue_entry> create(entity e, std::string const& record_id, desired_state& desired,
                                 boost::json::object state, std::string hash, sys_seconds now,
                                 bool intent_committed = false, jira_client::bulk_element const* ahead = nullptr);

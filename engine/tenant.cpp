@@ -323,10 +323,10 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   std::optional<parked_record> parked;
   std::string source;
   std::exception_ptr failure;
-  // Refused by the bulk create while it carried a link or a transition: nothing was
-  // created; it goes on its own below, where the create falls back to a plain one if need be.
+  // Refused by the bulk create only for its link (the order's issue is gone): nothing was
+  // created; it goes on its own below, where the create falls back to an unlinked one.
   if (ahead && ahead->sent.answer.failure && ahead->sent.answer.failure->kind() == failure_kind::bad_record &&
-      (ahead->sent.answer.failure->field() == "issuelinks" || !ahead->desired->transition_id.empty()))
+      ahead->sent.answer.failure->field() == "issuelinks")
     ahead = nullptr;
   if (ahead) {
     // Looked up and mapped before its create went ahead: its entry is the page's intent

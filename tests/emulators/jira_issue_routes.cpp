@@ -260,14 +260,21 @@ jira_site::create_outcome jira_site::create_one(call const& c, json::value const
 
   if (auto const* props = o.if_contains("properties"))
     if (auto refusal = read_properties(*props, issue.properties)) return refuse({std::move(*refusal)});
+  if (!errors.empty()) return refuse({}, std::move(errors));
+  // A requested transition is carried out once the issue exists; its outcome comes back in
+  // the answer's `transition` (CreatedIssue.transition), and a refused one leaves the issue
+  // created in the initial status.
   std::optional<std::string> transition_to;
+  std::optional<json::object> transition_answer;
   if (auto const* tr = o.if_contains("transition"); tr && tr->is_object()) {
     auto id = text_of(tr->get_object().if_contains("id"));
     for (auto const& t : project_.workflow)
       if (id && t.id == *id && std::find(t.from.begin(), t.from.end(), "10000") != t.from.end()) transition_to = t.to_status;
-    if (!transition_to) return refuse({"Transition id '" + id.value_or("") + "' is not valid for this issue."});
+    json::array messages;
+    if (!transition_to) messages.emplace_back("Transition id '" + id.value_or("") + "' is not valid for this issue.");
+    transition_answer = json::object{{"status", transition_to ? 200 : 400},
+                                     {"errorCollection", json::object{{"errorMessages", std::move(messages)}, {"errors", json::object{}}}}};
   }
-  if (!errors.empty()) return refuse({}, std::move(errors));
 
   issue.id = next_issue_id_++;
   issue.key = project_.key + "-" + std::to_string(next_issue_number_++);
@@ -280,6 +287,7 @@ jira_site::create_outcome jira_site::create_one(call const& c, json::value const
   out.created = json::object{{"id", std::to_string(stored.id)},
                              {"key", stored.key},
                              {"self", c.api_base + "/issue/" + std::to_string(stored.id)}};
+  if (transition_answer) (*out.created)["transition"] = std::move(*transition_answer);
   return out;
 }
 

@@ -412,7 +412,7 @@ TEST_CASE("jira update.issuelinks adds links on create, bulk create and edit, on
   }
 }
 
-TEST_CASE("jira create carries out a transition from To Do, and a renumbered workflow refuses the old ids", "[jira]") {
+TEST_CASE("jira create carries out a transition from To Do and says how it went, a renumbered workflow refuses the old ids", "[jira]") {
   fixture f;
   auto with_transition = [](char const* id) {
     auto body = issue_body();
@@ -423,16 +423,26 @@ TEST_CASE("jira create carries out a transition from To Do, and a renumbered wor
     return f.call_json(f.jira(0, "GET", "/rest/api/3/issue/" + key + "?fields=status"), 200).at("fields").at("status").at("name");
   };
   auto done = create(f, with_transition("31"));
+  CHECK(done.at("transition").at("status") == 200);
   CHECK(status_of(std::string(done.at("key").as_string())) == "Done");
-  // Reopen (41) is not available from To Do.
-  auto refused = create(f, with_transition("41"), 400);
-  CHECK(refused.at("errorMessages").as_array().at(0) == "Transition id '41' is not valid for this issue.");
+  // Reopen (41) is not available from To Do: the issue is created, the transition is not.
+  auto refused = create(f, with_transition("41"));
+  CHECK(refused.at("transition").at("status") == 400);
+  CHECK(refused.at("transition").at("errorCollection").at("errorMessages").as_array().at(0) ==
+        "Transition id '41' is not valid for this issue.");
+  CHECK(status_of(std::string(refused.at("key").as_string())) == "To Do");
+  CHECK_FALSE(create(f, issue_body()).as_object().contains("transition"));  // none asked for
 
   auto renumbered = f.call_json(f.control("POST", "/_emulator/jira/t0000/workflow", R"({"renumber":true})"), 200);
   CHECK(renumbered.at("transition_ids") == json::array{"111", "121", "131", "141"});
-  create(f, with_transition("31"), 400);
+  CHECK(create(f, with_transition("31")).at("transition").at("status") == 400);
   auto again = create(f, with_transition("131"));
   CHECK(status_of(std::string(again.at("key").as_string())) == "Done");
+  // In a bulk create each element's answer carries its own transition outcome.
+  json::array updates{with_transition("131"), with_transition("31")};
+  auto bulk = f.call_json(f.jira(0, "POST", "/rest/api/3/issue/bulk", to_json_text(json::object{{"issueUpdates", updates}})), 201);
+  CHECK(bulk.at("issues").as_array().at(0).at("transition").at("status") == 200);
+  CHECK(bulk.at("issues").as_array().at(1).at("transition").at("status") == 400);
   auto plain = create(f, issue_body());
   auto key = std::string(plain.at("key").as_string());
   auto tr = f.call_json(f.jira(0, "GET", "/rest/api/3/issue/" + key + "/transitions"), 200);

@@ -81,6 +81,20 @@ TEST_CASE("Jira Cloud responses match the OpenAPI spec", "[jira][openapi]") {
   checked(f, f.jira(0, "POST", p("/issue"), to_json_text(body)), p("/issue"), 201);
   checked(f, f.jira(0, "POST", p("/issue"), R"({"fields":{"project":{"key":"NOPE"}}})"), p("/issue"), 400);
   {
+    // A create that carries a transition and one that carries a link: CreatedIssue with
+    // its `transition` NestedResponse, for a valid and an invalid transition id.
+    for (char const* id : {"31", "41"}) {
+      auto with = body;
+      with["transition"] = json::object{{"id", id}};
+      with["update"] = json::object{{"issuelinks", json::array{json::object{{"add", json::object{
+          {"type", json::object{{"name", "Relates"}}}, {"outwardIssue", json::object{{"key", "OPS-1"}}}}}}}}};
+      auto created = checked(f, f.jira(0, "POST", p("/issue"), to_json_text(with)), p("/issue"), 201);
+      CHECK(created.at("transition").at("status") == (id[0] == '3' ? 200 : 400));
+      json::object bulk{{"issueUpdates", json::array{with}}};
+      checked(f, f.jira(0, "POST", p("/issue/bulk"), to_json_text(bulk)), p("/issue/bulk"), 201);
+    }
+  }
+  {
     json::object bad{{"fields", json::object{{"project", json::object{{"key", "NOPE"}}}}}};
     json::object mixed{{"issueUpdates", json::array{body, bad}}};
     auto created = checked(f, f.jira(0, "POST", p("/issue/bulk"), to_json_text(mixed)), p("/issue/bulk"), 201);

@@ -90,6 +90,18 @@ def delta(after, before):
     return {k: after[k] - before[k] for k in after}
 
 
+def requests_by_endpoint(counters):
+    """{"jira POST /rest/api/3/issue/bulk": n, …}: every X3 and Jira request by endpoint."""
+    return {f"{system} {ep}": sum(statuses.values())
+            for system, eps in counters["requests"].items() if system != "control" for ep, statuses in eps.items()}
+
+
+def per_record_by_endpoint(after, before, records):
+    """Requests per record by endpoint between two requests_by_endpoint() readings, largest first."""
+    d = {ep: n - before.get(ep, 0) for ep, n in after.items()}
+    return {ep: round(n / records, 4) for ep, n in sorted(d.items(), key=lambda kv: -kv[1]) if n > 0}
+
+
 class rss_sampler(threading.Thread):
     def __init__(self, pid, every=1.0):
         super().__init__(daemon=True)
@@ -233,7 +245,8 @@ def active_phase(a, bins, work, seed, fields):
         inventories = changes.take_inventory(emu, emu.tenant_ids)
         expected = sum(len(i.open_orders) + len(i.done_orders) + len(i.invoices) for i in inventories.values())
 
-        c0 = requests_by_system(emu.counters())
+        counters0 = emu.counters()
+        c0, e0 = requests_by_system(counters0), requests_by_endpoint(counters0)
         node.start()
         node.wait_ready(timeout=600)
         pid = node.proc.pid
@@ -244,7 +257,8 @@ def active_phase(a, bins, work, seed, fields):
         wait_until(f"{expected} creates", lambda: requests_by_system(emu.counters())["creates"] - c0["creates"] >= expected,
                    timeout=3600)
         cpu1, t1, ecpu1 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
-        c1 = requests_by_system(emu.counters())
+        counters1 = emu.counters()
+        c1 = requests_by_system(counters1)
         rss_after_sync = node.rss_kib()
         initial = delta(c1, c0)
         sync = {
@@ -256,6 +270,7 @@ def active_phase(a, bins, work, seed, fields):
             "emulator_cpu_us_per_record": (ecpu1 - ecpu0) * 1e6 / expected,
             "connector_cores": (cpu1 - cpu0) / (t1 - t0), "emulator_cores": (ecpu1 - ecpu0) / (t1 - t0),
             "loadavg_after": os.getloadavg()[0],
+            "requests_per_record_by_endpoint": per_record_by_endpoint(requests_by_endpoint(counters1), e0, expected),
         }
         log(f"initial sync: {expected} records in {sync['seconds']:.1f} s = {sync['records_per_s']:.0f} records/s; "
             f"connector CPU {sync['cpu_us_per_record']:.0f} µs/record; Jira {sync['jira_requests_per_record']:.2f} "
@@ -329,7 +344,8 @@ def idle_phase(a, bins, work, seed, n):
         node.setup(timeout=7200)
         setup_s = time.monotonic() - t
         log(f"setup of {n} tenants: {setup_s:.1f} s")
-        c0 = requests_by_system(emu.counters())
+        counters0 = emu.counters()
+        c0, e0 = requests_by_system(counters0), requests_by_endpoint(counters0)
         node.start()
         node.wait_ready(timeout=600)
         ready_rss = node.rss_kib()
