@@ -38,6 +38,14 @@ jira_issue issue_from(json::object const& o) {
     if (auto const* l = fields.if_contains("labels"); l && l->is_array())
       for (auto const& label : l->as_array())
         if (label.is_string()) issue.labels.emplace_back(label.as_string());
+    if (auto const* l = fields.if_contains("issuelinks"); l && l->is_array())
+      for (auto const& link : l->as_array()) {
+        auto const* lo = link.if_object();
+        if (!lo) continue;
+        for (char const* end : {"inwardIssue", "outwardIssue"})
+          if (auto const* other = lo->if_contains(end); other && other->is_object())
+            issue.linked_keys.push_back(str(other->as_object(), "key"));
+      }
   }
   return issue;
 }

@@ -36,6 +36,7 @@ struct jira_issue {
   std::string key;
   std::string status;  // status name
   std::vector<std::string> labels;
+  std::vector<std::string> linked_keys;  // the issues at the other end of its links
 };
 
 struct jira_transition {

@@ -188,6 +188,7 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
       adopted.id = existing->id;
       previous = adopted;
       out.action = "adopted";
+      out.adopted_links = std::move(existing->linked_keys);
     }
   }
 
@@ -280,9 +281,11 @@ awaitable<std::string> jira_writer::comment_once(entity e, std::string const& re
   co_return "commented on the change";
 }
 
-awaitable<jira_writer::link_outcome> jira_writer::link_invoice(std::string invoice_issue_key, std::string order_id) {
+awaitable<jira_writer::link_outcome> jira_writer::link_invoice(std::string invoice_issue_key, std::string order_id,
+                                                              std::vector<std::string> const& existing) {
   auto order = store_.issue(entity::purchase_order, order_id);
   if (!order || order->key.empty()) co_return link_outcome{};
+  if (std::find(existing.begin(), existing.end(), order->key) != existing.end()) co_return link_outcome{true, {}};
   if (co_await jira_.link(invoice_issue_key, order->key, "Relates")) co_return link_outcome{true, {}};
   // A 404: the order's issue is gone (deleted in Jira), or the site has no "Relates" link type.
   auto still = co_await jira_.get_issue(order->key);

@@ -43,6 +43,7 @@ struct write_outcome {
   issue_entry entry;
   std::string action;   // created, adopted, updated, unchanged, recreated, deleted_in_jira
   std::string message;  // for the audit entry
+  std::vector<std::string> adopted_links;  // adopted: the issues its links already reach
 };
 
 // A create sent ahead in a bulk request: Jira's answer, and the stored form of the desired
@@ -76,7 +77,10 @@ class jira_writer {
     bool linked = false;
     std::string note;
   };
-  awaitable<link_outcome> link_invoice(std::string invoice_issue_key, std::string order_id);
+  // `existing`: issues the invoice's issue is known to link to already (an adopted issue
+  // whose create carried the link): no second link to the same order.
+  awaitable<link_outcome> link_invoice(std::string invoice_issue_key, std::string order_id,
+                                       std::vector<std::string> const& existing = {});
 
   // Sets what `desired`'s create can carry of its workflow: on Jira Cloud, the transition
   // to its target from the initial status, once an earlier create of the same entity

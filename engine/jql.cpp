@@ -35,7 +35,7 @@ boost::json::object cloud_search_body(std::string_view jql, int max_results,
   constexpr std::size_t max_reconcile = 50;  // Jira's documented limit for reconcileIssues
   boost::json::object body;
   body["jql"] = jql;
-  body["fields"] = boost::json::array{"labels", "status"};
+  body["fields"] = boost::json::array{"labels", "status", "issuelinks"};
   body["maxResults"] = max_results;
   if (next_page_token) body["nextPageToken"] = *next_page_token;
   if (!reconcile_issue_ids.empty()) {
@@ -51,7 +51,7 @@ boost::json::object cloud_search_body(std::string_view jql, int max_results,
 std::string dc_search_url(std::string_view base_url, std::string_view jql, int start_at, int max_results) {
   return base_url_root(base_url) + "/rest/api/2/search?jql=" + percent_encode(jql) +
          "&startAt=" + std::to_string(start_at) + "&maxResults=" + std::to_string(max_results) +
-         "&fields=labels,status";
+         "&fields=labels,status,issuelinks";
 }
 
 }  // namespace mlc::engine

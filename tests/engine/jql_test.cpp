@@ -18,9 +18,9 @@ TEST_CASE("exact-label JQL quotes and escapes its strings") {
 
 TEST_CASE("Cloud search body carries paging and reconcile ids") {
   CHECK(boost::json::serialize(cloud_search_body(jql_label("x3-po-a-1"), 50, std::nullopt, {})) ==
-        R"({"jql":"labels = \"x3-po-a-1\"","fields":["labels","status"],"maxResults":50})");
+        R"({"jql":"labels = \"x3-po-a-1\"","fields":["labels","status","issuelinks"],"maxResults":50})");
   CHECK(boost::json::serialize(cloud_search_body("labels = \"l\"", 10, std::string("tok=="), {10001, 10002})) ==
-        R"({"jql":"labels = \"l\"","fields":["labels","status"],"maxResults":10,"nextPageToken":"tok==",)"
+        R"({"jql":"labels = \"l\"","fields":["labels","status","issuelinks"],"maxResults":10,"nextPageToken":"tok==",)"
         R"("reconcileIssues":[10001,10002]})");
   std::vector<std::int64_t> many;
   for (std::int64_t i = 1; i <= 60; ++i) many.push_back(i);
@@ -34,9 +34,9 @@ TEST_CASE("Cloud search body carries paging and reconcile ids") {
 TEST_CASE("Data Center search URL percent-encodes the JQL") {
   CHECK(dc_search_url("https://jira.corp/jira/", jql_project_label("OPS", "x3-po-a-1"), 0, 50) ==
         "https://jira.corp/jira/rest/api/2/search?jql=project%20%3D%20%22OPS%22%20AND%20labels%20%3D%20"
-        "%22x3-po-a-1%22&startAt=0&maxResults=50&fields=labels,status");
+        "%22x3-po-a-1%22&startAt=0&maxResults=50&fields=labels,status,issuelinks");
   CHECK(dc_search_url("http://127.0.0.1:8080", "a+b&c=d#e", 100, 1) ==
-        "http://127.0.0.1:8080/rest/api/2/search?jql=a%2Bb%26c%3Dd%23e&startAt=100&maxResults=1&fields=labels,status");
+        "http://127.0.0.1:8080/rest/api/2/search?jql=a%2Bb%26c%3Dd%23e&startAt=100&maxResults=1&fields=labels,status,issuelinks");
   CHECK_THROWS_AS(dc_search_url("ftp://jira", "x", 0, 1), std::invalid_argument);
   CHECK_THROWS_AS(dc_search_url("jira.corp", "x", 0, 1), std::invalid_argument);
   CHECK_THROWS_AS(dc_search_url("https://jira.corp/?a=b", "x", 0, 1), std::invalid_argument);

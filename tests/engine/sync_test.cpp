@@ -846,3 +846,48 @@ TEST_CASE("closed orders are transitioned by their create once the transition is
     co_await w.stop();
   });
 }
+
+TEST_CASE("invoices whose creates carried their links and whose answer was lost are adopted with one link each") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 4, "cloud");
+    options.x3_api = "graphql";
+    options.initial.jira.search_lag = 2s;
+    test::sync_world w(ioc, options);
+    co_await w.converge();
+    auto const tenant = w.config().tenants[0].id;
+    auto state = w.state();
+    auto const& orders = state.at("x3").at(tenant).at("purchase_orders").as_array();
+    std::vector<std::string> ids{"PILOST1", "PILOST2", "PILOST3"};
+    w.clock().advance(5s);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      json::object invoice{{"id", ids[i]}, {"purchase_order", orders.at(i).at("id")}};
+      REQUIRE_FALSE(w.emulator().x3(0).upsert_invoice(invoice, w.emulator().effective_knobs(0).x3).error);
+    }
+    auto const links_before = jira_requests(w, "/issueLink");
+    w.emulator().global_knobs().jira.lost_answer_rate = 1;
+    auto report = co_await w.cycle(0);
+    w.emulator().global_knobs().jira.lost_answer_rate = 0;
+    REQUIRE(report.fault);
+    CHECK(report.count("created") == 0);
+    w.clock().advance(3s);
+    report = co_await w.cycle(0);
+    CHECK(report.count("adopted") == 3);
+    co_await w.converge();
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    CHECK(jira_requests(w, "/issueLink") == links_before);
+    auto after = w.state();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      INFO(ids[i]);
+      auto const* issue = issue_for(after, tenant, "supplier_invoice", ids[i]);
+      REQUIRE(issue);
+      auto const& links = issue->at("links").as_array();
+      CHECK(links.size() == 1);
+      auto const* order = issue_for(after, tenant, "purchase_order", text(orders.at(i).at("id")));
+      REQUIRE(order);
+      if (!links.empty()) CHECK(links[0].at("issue") == order->at("key"));
+    }
+    co_await w.stop();
+  });
+}
