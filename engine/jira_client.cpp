@@ -252,7 +252,7 @@ awaitable<bool> jira_client::update_issue(std::string key, json::object edit) {
 }
 
 awaitable<std::optional<jira_issue>> jira_client::get_issue(std::string key) {
-  auto response = co_await call("GET", "/issue/" + key + "?fields=status,labels");
+  auto response = co_await call("GET", "/issue/" + key + "?fields=status,labels,issuelinks");
   if (response.status == 404) co_return std::nullopt;
   if (!ok(response)) throw jira_failure(response, "read issue " + key);
   auto body = parse_body(response, "read issue");
@@ -326,7 +326,8 @@ awaitable<bool> jira_client::link(std::string inward_key, std::string outward_ke
   request["inwardIssue"] = json::object{{"key", inward_key}};
   request["outwardIssue"] = json::object{{"key", outward_key}};
   auto body = json::serialize(request);
-  auto response = co_await call("POST", "/issueLink", std::move(body));
+  // Not resent blindly: Jira would keep a second identical link.
+  auto response = co_await call("POST", "/issueLink", std::move(body), call_safety::create);
   if (response.status == 404) co_return false;
   if (!ok(response)) throw jira_failure(response, "link " + inward_key + " to " + outward_key);
   co_return true;

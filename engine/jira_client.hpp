@@ -89,7 +89,8 @@ class jira_client {
   // The change hash of the newest of the issue's latest 100 comments that carry
   // ml-connector.change; nullopt when none does or the issue does not exist.
   awaitable<std::optional<std::string>> latest_change_comment(std::string key);
-  // false when Jira answers 404: one of the issues, or the link type, does not exist.
+  // false when Jira answers 404: one of the issues, or the link type, does not exist. Sent
+  // once (like a create): a lost answer is a transient failure, not a resend.
   awaitable<bool> link(std::string inward_key, std::string outward_key, std::string type_name);
   // Issues carrying `label` in `project`; `reconcile` lists issue ids just written so that
   // Cloud's eventually consistent search includes them.

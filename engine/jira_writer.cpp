@@ -281,11 +281,22 @@ awaitable<std::string> jira_writer::comment_once(entity e, std::string const& re
   co_return "commented on the change";
 }
 
-awaitable<jira_writer::link_outcome> jira_writer::link_invoice(std::string invoice_issue_key, std::string order_id,
+awaitable<jira_writer::link_outcome> jira_writer::link_invoice(std::string const& record_id, issue_entry& entry,
+                                                              std::string order_id,
                                                               std::vector<std::string> const& existing) {
   auto order = store_.issue(entity::purchase_order, order_id);
   if (!order || order->key.empty()) co_return link_outcome{};
+  auto const& invoice_issue_key = entry.key;
   if (std::find(existing.begin(), existing.end(), order->key) != existing.end()) co_return link_outcome{true, {}};
+  if (entry.link_sent) {
+    // An earlier attempt's outcome is unknown: the issue tells whether it made the link.
+    auto now = co_await jira_.get_issue(invoice_issue_key);
+    if (now && std::find(now->linked_keys.begin(), now->linked_keys.end(), order->key) != now->linked_keys.end())
+      co_return link_outcome{true, {}};
+  }
+  entry.link_sent = true;
+  storage::write_batch marker{store_.put_issue(entity::supplier_invoice, record_id, entry)};
+  store_.write_unsynced(std::move(marker));
   if (co_await jira_.link(invoice_issue_key, order->key, "Relates")) co_return link_outcome{true, {}};
   // A 404: the order's issue is gone (deleted in Jira), or the site has no "Relates" link type.
   auto still = co_await jira_.get_issue(order->key);

@@ -77,9 +77,12 @@ class jira_writer {
     bool linked = false;
     std::string note;
   };
+  // `entry` is the invoice's (its key set); the link request is marked in it (link_sent,
+  // written before the request goes out) and, when an earlier attempt was marked, the
+  // issue's links are read first, so a lost answer does not make a second link.
   // `existing`: issues the invoice's issue is known to link to already (an adopted issue
-  // whose create carried the link): no second link to the same order.
-  awaitable<link_outcome> link_invoice(std::string invoice_issue_key, std::string order_id,
+  // whose create carried the link).
+  awaitable<link_outcome> link_invoice(std::string const& record_id, issue_entry& entry, std::string order_id,
                                        std::vector<std::string> const& existing = {});
 
   // Sets what `desired`'s create can carry of its workflow: on Jira Cloud, the transition

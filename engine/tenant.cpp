@@ -369,8 +369,9 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   bool link_changed = false;
   if constexpr (std::is_same_v<Record, supplier_invoice>) {
     if (record.purchase_order && !outcome.entry.linked && !outcome.entry.key.empty()) {
-      auto link = co_await writer_->link_invoice(outcome.entry.key, *record.purchase_order, outcome.adopted_links);
+      auto link = co_await writer_->link_invoice(record.id, outcome.entry, *record.purchase_order, outcome.adopted_links);
       outcome.entry.linked = link.linked;
+      outcome.entry.link_sent = false;
       link_changed = link.linked;
       auto note = link.linked ? std::string{"linked to the order"} : std::move(link.note);
       if (!note.empty()) outcome.message += (outcome.message.empty() ? "" : "; ") + note;

@@ -60,6 +60,7 @@ json::object issue_entry::fields_json() const {
   if (intent_at) o["intent_at"] = format_timestamp(*intent_at);
   o["workflow"] = workflow;
   o["linked"] = linked;
+  if (link_sent) o["link_sent"] = true;
   if (!comment_for.empty()) o["comment_for"] = comment_for;
   o["record_updated"] = record_updated;
   if (!source_hash.empty()) o["source_hash"] = source_hash;
@@ -78,6 +79,7 @@ std::optional<issue_entry> issue_entry::from_json(std::string_view text) {
   e.workflow = str(*o, "workflow");
   if (e.workflow.empty()) e.workflow = "none";
   if (auto const* l = o->if_contains("linked"); l && l->is_bool()) e.linked = l->as_bool();
+  if (auto const* l = o->if_contains("link_sent"); l && l->is_bool()) e.link_sent = l->as_bool();
   e.record_updated = str(*o, "record_updated");
   e.comment_for = str(*o, "comment_for");
   e.source_hash = str(*o, "source_hash");

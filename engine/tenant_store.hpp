@@ -35,6 +35,9 @@ struct issue_entry {
   std::optional<sys_seconds> intent_at;    // a create was (or is being) attempted at this time
   std::string workflow = "none";           // workflow target already applied
   bool linked = false;                     // invoice linked to its order's issue
+  // A link request was (or is being) sent and not recorded as done: Jira keeps a second
+  // identical link, so the next attempt reads the issue's links before sending again.
+  bool link_sent = false;
   // Content hash of a change whose comment was (or is being) posted and not yet recorded
   // as done: the next attempt looks for the comment before posting it again.
   std::string comment_for;

@@ -891,3 +891,23 @@ TEST_CASE("invoices whose creates carried their links and whose answer was lost 
     co_await w.stop();
   });
 }
+
+TEST_CASE("a link request whose answer was lost is not sent again once the issue shows the link") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 4, "cloud");
+    options.x3_api = "graphql";
+    test::sync_world w(ioc, options);
+    // Links go by POST /issueLink (not on the create screen), and the first answer is lost.
+    REQUIRE_FALSE(w.emulator().jira(0).set_on_screen("issuelinks", false));
+    w.emulator().lose_next_answers("POST /rest/api/3/issueLink", 1);
+    co_await w.converge();
+    CHECK(w.emulator().request_counts().get("jira", "answer_lost", 0) == 1);
+    auto result = w.compare();
+    INFO(result.summary());
+    for (auto const& p : result.problems) INFO(p);
+    CHECK(result.converged());
+    CHECK(result.duplicate_links == 0);
+    CHECK(check_invoice_links(w.state(), w.config().tenants[0].id) > 0);
+    co_await w.stop();
+  });
+}

@@ -4,9 +4,9 @@
 //
 //   curl -s 'http://127.0.0.1:PORT/_emulator/state?tenant=t0001' | mlc-compare [--json] [--done-status Done]
 //
-// Prints "duplicates=N missing=N stale=N orphans=N duplicate_comments=N records=N issues=N"
+// Prints "duplicates=N missing=N stale=N orphans=N duplicate_comments=N duplicate_links=N records=N issues=N"
 // (or one JSON object with those counts, "tenants" and the first problems) and exits 0 when
-// duplicates, missing, stale and duplicate_comments are all 0, 1 when any is not, 2 when the
+// duplicates, missing, stale, duplicate_comments and duplicate_links are all 0, 1 when any is not, 2 when the
 // input is not a state document.
 #include <iostream>
 #include <iterator>
@@ -27,7 +27,7 @@ constexpr char const* k_usage =
     "usage: mlc-compare [--json] [--done-status NAME] < state.json\n"
     "       mlc-compare --print-fields   (the Jira field ids by name it checks, as JSON)\n"
     "  reads GET /_emulator/state on standard input; exit 0 when\n"
-    "  duplicates=missing=stale=duplicate_comments=0,\n"
+    "  duplicates=missing=stale=duplicate_comments=duplicate_links=0,\n"
     "  1 otherwise, 2 when the input is not a state document\n";
 
 // Tenants of the document that did not converge, so a caller polling many tenants knows
@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
                      {"stale", result.stale},
                      {"orphans", result.orphans},
                      {"duplicate_comments", result.duplicate_comments},
+                     {"duplicate_links", result.duplicate_links},
                      {"records", result.records},
                      {"issues", result.issues},
                      {"unconverged", unconverged_tenants(state, ids, done_status)},
@@ -119,6 +120,7 @@ int main(int argc, char** argv) {
     std::cout << result.summary() << "\n";
     for (auto const& p : result.problems) std::cout << "  " << p << "\n";
   }
-  bool ok = result.duplicates == 0 && result.missing == 0 && result.stale == 0 && result.duplicate_comments == 0;
+  bool ok = result.duplicates == 0 && result.missing == 0 && result.stale == 0 && result.duplicate_comments == 0 &&
+            result.duplicate_links == 0;
   return ok ? 0 : 1;
 }

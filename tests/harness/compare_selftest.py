@@ -85,6 +85,17 @@ commented[0]["comments"] = [change("a"), {"text": "a user's note"}, change("b"),
 run(world(commented), 0, duplicate_comments=0, duplicates=0)
 commented[0]["comments"].append(change("a"))
 run(world(commented), 1, duplicate_comments=1, duplicates=0, missing=0, stale=0)
+# Links: the same link twice (Jira keeps both) is a duplicate, counted once from the
+# outward side; one link each way, or links of two types, are not.
+linked = copy.deepcopy(good_issues)
+linked[2]["links"] = [{"type": "Relates", "direction": "outward", "issue": "OPS-1"},
+                      {"type": "Blocks", "direction": "outward", "issue": "OPS-1"}]
+linked[0]["links"] = [{"type": "Relates", "direction": "inward", "issue": "OPS-3"},
+                      {"type": "Blocks", "direction": "inward", "issue": "OPS-3"}]
+run(world(linked), 0, duplicate_links=0, duplicates=0)
+linked[2]["links"].append({"type": "Relates", "direction": "outward", "issue": "OPS-1"})
+linked[0]["links"].append({"type": "Relates", "direction": "inward", "issue": "OPS-3"})
+run(world(linked), 1, duplicate_links=1, duplicates=0, missing=0, stale=0)
 run("not a state", 2)
 r = subprocess.run([compare], input=b"{", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 if r.returncode != 2:

@@ -105,7 +105,7 @@ def main():
         log(f"converged in {took:.1f} s: {verdict['records']} records, {verdict['issues']} issues; "
             f"{created} creates and {adopted} adoptions (issues created by a killed run) over {node.starts} runs")
         print(f"duplicates={verdict['duplicates']} missing={verdict['missing']} stale={verdict['stale']} "
-              f"kills={kills} orphans={verdict['orphans']} duplicate_comments={verdict['duplicate_comments']} records={verdict['records']} issues={verdict['issues']} "
+              f"kills={kills} orphans={verdict['orphans']} duplicate_comments={verdict['duplicate_comments']} duplicate_links={verdict['duplicate_links']} records={verdict['records']} issues={verdict['issues']} "
               f"adopted={adopted} seed={seed}", flush=True)
         return world.finish(verdict, unexpected)
     except Exception as e:

@@ -190,7 +190,7 @@ def main():
             f"({', '.join(f'{k}={v}' for k, v in sorted(faults.items()))}); connector saw 429s={rate_limited:.0f}, "
             f"token refreshes={refreshes:.0f}, parked now={parked:.0f}")
         print(f"duplicates={verdict['duplicates']} missing={verdict['missing']} stale={verdict['stale']} "
-              f"faults={n_faults} requests={requests} orphans={verdict['orphans']} duplicate_comments={verdict['duplicate_comments']} records={verdict['records']} "
+              f"faults={n_faults} requests={requests} orphans={verdict['orphans']} duplicate_comments={verdict['duplicate_comments']} duplicate_links={verdict['duplicate_links']} records={verdict['records']} "
               f"issues={verdict['issues']} seed={seed}", flush=True)
         return world.finish(verdict, unexpected)
     except Exception as e:

@@ -361,7 +361,7 @@ def compare(bins, state_bytes):
 
 
 def _add(total, one):
-    for k in ("duplicates", "missing", "stale", "orphans", "duplicate_comments", "records", "issues"):
+    for k in ("duplicates", "missing", "stale", "orphans", "duplicate_comments", "duplicate_links", "records", "issues"):
         total[k] = total.get(k, 0) + one[k]
     total.setdefault("problems", [])
     total["problems"].extend(one["problems"][: max(0, 20 - len(total["problems"]))])
@@ -441,7 +441,8 @@ def finish(verdict, unexpected):
     for p in verdict.get("problems", [])[:20] + unexpected:
         print("  problem:", p, flush=True)
     ok = (verdict["duplicates"] == 0 and verdict["missing"] == 0 and verdict["stale"] == 0
-          and verdict.get("duplicate_comments", 0) == 0 and not unexpected)
+          and verdict.get("duplicate_comments", 0) == 0 and verdict.get("duplicate_links", 0) == 0
+          and not unexpected)
     return 0 if ok else 1
 
 

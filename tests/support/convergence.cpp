@@ -50,7 +50,8 @@ struct claim {
 std::string convergence::summary() const {
   return "duplicates=" + std::to_string(duplicates) + " missing=" + std::to_string(missing) +
          " stale=" + std::to_string(stale) + " orphans=" + std::to_string(orphans) +
-         " duplicate_comments=" + std::to_string(duplicate_comments) + " records=" + std::to_string(records) + " issues=" + std::to_string(issues);
+         " duplicate_comments=" + std::to_string(duplicate_comments) +
+         " duplicate_links=" + std::to_string(duplicate_links) + " records=" + std::to_string(records) + " issues=" + std::to_string(issues);
 }
 
 convergence compare_state(json::object const& state, field_ids const& fields, std::string const& done_status) {
@@ -104,6 +105,15 @@ convergence compare_state(json::object const& state, field_ids const& fields, st
               }
               previous_change = hash;
             }
+          std::map<std::pair<std::string, std::string>, int> outward;  // (type, other issue) → links
+          if (auto const* links = array_at(issue, "links"))
+            for (auto const& lv : *links)
+              if (lv.is_object() && str(lv.as_object(), "direction") == "outward")
+                if (++outward[{str(lv.as_object(), "type"), str(lv.as_object(), "issue")}] == 2) {
+                  ++out.duplicate_links;
+                  note(std::string{tenant} + ": issue " + str(issue, "key") + " is linked to " +
+                       str(lv.as_object(), "issue") + " twice");
+                }
         }
 
     auto check_one = [&](std::string const& entity, json::object const& record, auto&& is_stale) {

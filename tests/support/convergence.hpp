@@ -7,6 +7,8 @@
 //   orphans    — issues claiming a record X3 does not have
 //   duplicate_comments — a change comment posted twice in a row on one issue (two
 //                consecutive comments whose ml-connector.change property has one hash)
+//   duplicate_links — an issue linked twice to the same issue with the same link type
+//                (Jira keeps both; extra links counted once, from the outward side)
 // An issue claims a record through its `ml-connector.source` property.
 #include <map>
 #include <string>
@@ -24,12 +26,14 @@ struct convergence {
   int stale = 0;
   int orphans = 0;
   int duplicate_comments = 0;
+  int duplicate_links = 0;
   std::vector<std::string> problems;  // first few, for test output
 
   bool converged() const {
-    return duplicates == 0 && missing == 0 && stale == 0 && orphans == 0 && duplicate_comments == 0;
+    return duplicates == 0 && missing == 0 && stale == 0 && orphans == 0 && duplicate_comments == 0 &&
+           duplicate_links == 0;
   }
-  // "duplicates=0 missing=0 stale=0 orphans=0 duplicate_comments=0 records=N issues=N"
+  // "duplicates=0 missing=0 stale=0 orphans=0 duplicate_comments=0 duplicate_links=0 records=N issues=N"
   std::string summary() const;
 };
 
