@@ -123,6 +123,12 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
   co_return entry;
 }
 
+awaitable<std::string> jira_writer::workflow_after_create(entity e, std::string const& key,
+                                                          desired_state const& desired) {
+  if (!desired.transition_id.empty()) co_return "transitioned with \"" + desired.transition_name + "\"";
+  co_return co_await apply_workflow(key, desired.target, e);
+}
+
 void jira_writer::plan_create(entity e, desired_state& desired) const {
   // Data Center documents no transition on create: there it always gets its own request.
   if (desired.target == workflow_target::none || jira_.flavour() != jira_flavour::cloud) return;
@@ -199,9 +205,7 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
     out.action = "created";
     out.message = "created " + out.entry.key;
     if (out.entry.linked) out.message += "; linked to the order";
-    std::string note;
-    if (!desired.transition_id.empty()) note = "transitioned with \"" + desired.transition_name + "\"";
-    else note = co_await apply_workflow(out.entry.key, desired.target, e);
+    auto note = co_await workflow_after_create(e, out.entry.key, desired);
     out.entry.workflow = target;
     if (!note.empty()) out.message += "; " + note;
     co_return out;
@@ -232,10 +236,14 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
         co_return out;
       }
       auto old_key = out.entry.key;
+      plan_create(e, desired);
       out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now);
-      out.entry.workflow = target;
       out.action = "recreated";
       out.message = old_key + " was deleted in Jira; recreated as " + out.entry.key;
+      // The new issue starts in the initial status, whatever the old one had reached.
+      auto note = co_await workflow_after_create(e, out.entry.key, desired);
+      out.entry.workflow = target;
+      if (!note.empty()) out.message += "; " + note;
       co_return out;
     }
     notes.push_back("updated fields");

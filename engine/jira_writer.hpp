@@ -103,6 +103,9 @@ class jira_writer {
   // taken is remembered for plan_create().
   awaitable<std::string> apply_workflow(std::string const& key, workflow_target target,
                                         std::optional<entity> created = std::nullopt);
+  // The audit note for bringing a just created issue to `desired.target`: carried by the
+  // create (desired.transition_id still set), or a transition of its own.
+  awaitable<std::string> workflow_after_create(entity e, std::string const& key, desired_state const& desired);
   // Posts the change comment unless an earlier attempt for the same `hash` did; returns the
   // note for the audit. Records the attempt in `entry` (and the store) first.
   awaitable<std::string> comment_once(entity e, std::string const& record_id, issue_entry& entry,

@@ -911,3 +911,42 @@ TEST_CASE("a link request whose answer was lost is not sent again once the issue
     co_await w.stop();
   });
 }
+
+TEST_CASE("an order closed after its issue was deleted is recreated in its Done status") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 2, "cloud");
+    options.x3_api = "graphql";
+    test::sync_world w(ioc, options, [](config::tenant_config& t) { t.jira.recreate_deleted = true; });
+    co_await w.converge();
+    auto const& tc = w.config().tenants[0];
+    auto state = w.state();
+    // Two orders, so that both ways of creating are seen: the first transition is learnt
+    // by a request of its own, the second is carried by the create.
+    for (std::size_t n = 0; n < 2; ++n) {
+      auto po_id = std::string{state.at("x3").at(tc.id).at("purchase_orders").as_array().at(n).at("id").as_string()};
+      auto key = text(issue_for(state, tc.id, "purchase_order", po_id)->at("key"));
+      net::http_client client(ioc.get_executor(), net::client_options{});
+      net::http_request del;
+      del.method = "DELETE";
+      config::secret_box no_keys;
+      del.headers.set("Authorization",
+                      "Basic " + engine::base64_encode(tc.jira.email + ":" + tc.jira.secret.reveal(no_keys, tc.id)));
+      auto answer = co_await client.send(tc.jira.base_url + "/rest/api/3/issue/" + key, std::move(del));
+      REQUIRE(answer.status == 204);
+      w.clock().advance(5s);
+      json::object change{{"id", po_id}, {"closed", true},
+                          {"lines", json::array{json::object{{"quantity", 3}, {"net_price", 7}}}}};
+      REQUIRE_FALSE(w.emulator().x3(0).upsert_order(change, w.emulator().effective_knobs(0).x3).error);
+      auto report = co_await w.cycle(0);
+      CHECK(report.count("recreated") == 1);
+      auto after = w.state();
+      auto const* issue = issue_for(after, tc.id, "purchase_order", po_id);
+      REQUIRE(issue);
+      CHECK(issue->at("status") == "Done");
+    }
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    co_await w.stop();
+  });
+}
