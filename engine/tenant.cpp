@@ -425,10 +425,11 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
     // one WAL sync instead of one per created record.
     std::set<std::string> unsent;
     std::map<std::string, created_ahead> ahead;
+    auto intents_at = to_seconds(services_.clock());
     {
       storage::write_batch intents;
       issue_entry intent;
-      intent.intent_at = to_seconds(services_.clock());
+      intent.intent_at = intents_at;
       for (auto const& result : page.records)
         if (auto const* r = std::get_if<Record>(&result); r && !store_.has_issue(e, r->id) && !store_.is_parked(e, r->id)) {
           intents.push_back(store_.put_issue(e, r->id, intent));
@@ -478,6 +479,21 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       std::string action;
       std::exception_ptr failure;
       bool deferred = false;
+      if (unsent.contains(record.id)) {
+        // A create's search window counts from its intent's time, and Jira's search lags the
+        // create, not the intent: intents written long before their creates go out (a page
+        // slowed by timeouts) are written again first, or a lost answer would let the next
+        // cycle create again before search could show the issue.
+        auto const now = to_seconds(services_.clock());
+        if (now - intents_at > k_intent_max_age) {
+          storage::write_batch restamp;
+          issue_entry intent;
+          intent.intent_at = now;
+          for (auto const& id : unsent) restamp.push_back(store_.put_issue(e, id, intent));
+          co_await store_.commit(std::move(restamp));
+          intents_at = now;
+        }
+      }
       if (bulk_create_ && unsent.size() > 1 && unsent.contains(record.id) && !ahead.contains(record.id)) {
         // The next new records of the page, this one first, are created in one request.
         std::exception_ptr bulk_failure;

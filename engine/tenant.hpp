@@ -130,6 +130,9 @@ class tenant : public std::enable_shared_from_this<tenant> {
   static constexpr std::size_t k_bulk_chunk = 20;  // Jira takes 50; mapped records are large
   static_assert(k_bulk_chunk <= jira_client::bulk_create_limit);
   bool bulk_create_ = true;  // false once Jira refused a bulk create as a whole
+  // The page's create intents are written again before a create goes out once they are
+  // older than this (see sync_entity).
+  static constexpr std::chrono::seconds k_intent_max_age{5};
   template <class Record>
   awaitable<std::size_t> create_ahead(entity e, x3_page<Record> const& page, std::size_t from,
                                       std::set<std::string>& unsent, std::map<std::string, created_ahead>& ahead);

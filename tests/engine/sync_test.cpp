@@ -950,3 +950,39 @@ TEST_CASE("an order closed after its issue was deleted is recreated in its Done 
     co_await w.stop();
   });
 }
+
+TEST_CASE("a bulk create sent long after its page's intents, whose answer is lost, is not created again") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 40, "cloud");
+    options.x3_api = "graphql";
+    options.initial.jira.search_lag = 3s;
+    test::sync_world w(ioc, options);
+    // 40 new orders: two bulk creates of 20. While the first one's records are written, the
+    // page's work takes longer than the search window (timeouts elsewhere); the second
+    // bulk create's answer is lost.
+    bool slowed = false;
+    w.services().on_created = [&](std::string const&) {
+      if (slowed) return;
+      slowed = true;
+      w.clock().advance(w.services().search_window + 30s);
+      w.emulator().lose_next_answers("POST /rest/api/3/issue/bulk", 1);
+    };
+    auto report = co_await w.cycle(0);
+    w.services().on_created = nullptr;
+    REQUIRE(report.fault);
+    CHECK(w.emulator().request_counts().get("jira", "answer_lost", 0) == 1);
+    // The next cycle comes before search shows the lost request's issues: deferred, not
+    // created again; once search catches up they are adopted.
+    w.clock().advance(1s);
+    report = co_await w.cycle(0);
+    CHECK(report.count("deferred") == 20);
+    CHECK(w.compare().duplicates == 0);
+    w.clock().advance(5s);
+    co_await w.converge();
+    auto result = w.compare();
+    INFO(result.summary());
+    for (auto const& p : result.problems) INFO(p);
+    CHECK(result.converged());
+    co_await w.stop();
+  });
+}
