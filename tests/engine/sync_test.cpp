@@ -50,6 +50,19 @@ json::object const& first_order(json::object const& state, std::string const& te
   return state.at("x3").at(tenant).at("purchase_orders").as_array().at(0).as_object();
 }
 
+// A user deletes the issue in the tenant's Jira; returns the HTTP status (204 when deleted).
+awaitable<int> delete_in_jira(asio::io_context& ioc, config::tenant_config const& tc, std::string const& key) {
+  net::http_client client(ioc.get_executor(), net::client_options{});
+  net::http_request del;
+  del.method = "DELETE";
+  config::secret_box no_keys;
+  del.headers.set("Authorization",
+                  "Basic " + engine::base64_encode(tc.jira.email + ":" + tc.jira.secret.reveal(no_keys, tc.id)));
+  auto const api = tc.jira.flavour == "cloud" ? "/rest/api/3" : "/rest/api/2";
+  auto answer = co_await client.send(tc.jira.base_url + api + "/issue/" + key, std::move(del));
+  co_return answer.status;
+}
+
 }  // namespace
 
 TEST_CASE("new orders and invoices become exactly one issue each, with every mapped field, and stay quiet") {
@@ -490,20 +503,14 @@ TEST_CASE("an issue deleted in Jira is audited, and recreated only when the tena
     options.jira_flavour = "cloud";
     test::sync_world w(ioc, options, [](config::tenant_config& t) { t.jira.recreate_deleted = t.id == "t0001"; });
     co_await w.converge();
-    net::http_client client(ioc.get_executor(), net::client_options{});
     for (std::size_t t = 0; t < 2; ++t) {
       auto const& tc = w.config().tenants[t];
       auto state = w.state();
       auto po_id = std::string{first_order(state, tc.id).at("id").as_string()};
       auto key = text(issue_for(state, tc.id, "purchase_order", po_id)->at("key"));
       // A user deletes the issue in Jira.
-      net::http_request del;
-      del.method = "DELETE";
-      config::secret_box no_keys;
-      auto credentials = tc.jira.email + ":" + tc.jira.secret.reveal(no_keys, tc.id);
-      del.headers.set("Authorization", "Basic " + engine::base64_encode(credentials));
-      auto answer = co_await client.send(tc.jira.base_url + "/rest/api/3/issue/" + key, std::move(del));
-      REQUIRE(answer.status == 204);
+      auto deleted = co_await delete_in_jira(ioc, tc, key);
+      REQUIRE(deleted == 204);
       // Then the order changes in X3.
       w.clock().advance(5s);
       json::object change{{"id", po_id}, {"lines", json::array{json::object{{"quantity", 3}, {"net_price", 7}}}}};
@@ -732,15 +739,8 @@ TEST_CASE("an invoice's create carries its order link, with a link request of it
     // with the link is refused, the invoice is created unlinked, the tenant stays healthy.
     auto po_id = std::string{first_order(state, tc.id).at("id").as_string()};
     auto order_key = text(issue_for(state, tc.id, "purchase_order", po_id)->at("key"));
-    net::http_client client(ioc.get_executor(), net::client_options{});
-    net::http_request del;
-    del.method = "DELETE";
-    config::secret_box no_keys;
-    del.headers.set("Authorization",
-                    "Basic " + engine::base64_encode(tc.jira.email + ":" + tc.jira.secret.reveal(no_keys, tc.id)));
-    auto api = tc.jira.flavour == "cloud" ? "/rest/api/3" : "/rest/api/2";
-    auto answer = co_await client.send(tc.jira.base_url + api + "/issue/" + order_key, std::move(del));
-    REQUIRE(answer.status == 204);
+    auto deleted = co_await delete_in_jira(ioc, tc, order_key);
+    REQUIRE(deleted == 204);
     w.clock().advance(5s);
     // Two of them, so that they go in one bulk create, both refused for the link.
     for (auto id : {"PILINK1", "PILINK2"}) {
@@ -925,14 +925,8 @@ TEST_CASE("an order closed after its issue was deleted is recreated in its Done 
     for (std::size_t n = 0; n < 2; ++n) {
       auto po_id = std::string{state.at("x3").at(tc.id).at("purchase_orders").as_array().at(n).at("id").as_string()};
       auto key = text(issue_for(state, tc.id, "purchase_order", po_id)->at("key"));
-      net::http_client client(ioc.get_executor(), net::client_options{});
-      net::http_request del;
-      del.method = "DELETE";
-      config::secret_box no_keys;
-      del.headers.set("Authorization",
-                      "Basic " + engine::base64_encode(tc.jira.email + ":" + tc.jira.secret.reveal(no_keys, tc.id)));
-      auto answer = co_await client.send(tc.jira.base_url + "/rest/api/3/issue/" + key, std::move(del));
-      REQUIRE(answer.status == 204);
+      auto deleted = co_await delete_in_jira(ioc, tc, key);
+      REQUIRE(deleted == 204);
       w.clock().advance(5s);
       json::object change{{"id", po_id}, {"closed", true},
                           {"lines", json::array{json::object{{"quantity", 3}, {"net_price", 7}}}}};
