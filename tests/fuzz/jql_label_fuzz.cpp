@@ -143,7 +143,7 @@ void check_dc_url(std::string const& base, std::string const& jql, int start_at)
   while (root.ends_with('/')) root.pop_back();
   std::string const head = root + "/rest/api/2/search?jql=";
   MLC_FUZZ_CHECK(url.starts_with(head));
-  std::string const tail = "&startAt=" + std::to_string(start_at) + "&maxResults=50&fields=labels,status";
+  std::string const tail = "&startAt=" + std::to_string(start_at) + "&maxResults=50&fields=labels,status,issuelinks";
   MLC_FUZZ_CHECK(url.ends_with(tail) && url.size() >= head.size() + tail.size());
   std::string_view encoded{url.data() + head.size(), url.size() - head.size() - tail.size()};
   std::string decoded;
