@@ -239,6 +239,21 @@ std::string tenant::source_hash(Record const& record, std::optional<std::string>
 }
 
 template <class Record>
+awaitable<void> tenant::prefetch_suppliers(x3_page<Record> const& page) {
+  std::vector<std::string> codes;
+  for (auto const& result : page.records)
+    if (auto const* r = std::get_if<Record>(&result)) codes.push_back(record_traits<Record>::supplier_code(*r));
+  auto const now = to_seconds(services_.clock());
+  std::exception_ptr failure;
+  try {
+    co_await suppliers_->prefetch(std::move(codes), now);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) throw classify(failure, "x3");
+}
+
+template <class Record>
 awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& page, std::size_t from,
                                            std::set<std::string>& unsent, std::map<std::string, created_ahead>& ahead) {
   using traits = record_traits<Record>;
@@ -421,6 +436,7 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       read_failure = std::current_exception();
     }
     if (read_failure) throw classify(read_failure, "x3");
+    co_await prefetch_suppliers(page);
     // Records new to the issue map get their create intents in one commit for the page:
     // one WAL sync instead of one per created record.
     std::set<std::string> unsent;

@@ -136,6 +136,10 @@ class tenant : public std::enable_shared_from_this<tenant> {
   template <class Record>
   awaitable<std::size_t> create_ahead(entity e, x3_page<Record> const& page, std::size_t from,
                                       std::set<std::string>& unsent, std::map<std::string, created_ahead>& ahead);
+  // The page's supplier names looked up several per request before its records are
+  // processed (supplier_cache::prefetch); a failure is sorted as the page read's would be.
+  template <class Record>
+  awaitable<void> prefetch_suppliers(x3_page<Record> const& page);
   // Drops the page's create intents whose records were never sent (the cycle stopped).
   awaitable<void> drop_unsent(entity e, std::set<std::string>& unsent);
   template <class Record>

@@ -497,10 +497,14 @@ x3_page<supplier_invoice> parse_graphql_supplier_invoices(std::string_view body)
                                         graphql_invoice);
 }
 
-std::optional<record_result<supplier>> parse_graphql_supplier(std::string_view body) {
-  auto page = graphql_page<supplier>(body, "x3MasterData", "supplier", "supplier", "code", [](fields const& f) {
+x3_page<supplier> parse_graphql_suppliers(std::string_view body) {
+  return graphql_page<supplier>(body, "x3MasterData", "supplier", "supplier", "code", [](fields const& f) {
     return supplier_from(f, "code", "companyName");
   });
+}
+
+std::optional<record_result<supplier>> parse_graphql_supplier(std::string_view body) {
+  auto page = parse_graphql_suppliers(body);
   if (page.records.empty()) return std::nullopt;
   return std::move(page.records.front());
 }
@@ -513,10 +517,14 @@ x3_page<supplier_invoice> parse_api1_supplier_invoices(std::string_view body) {
   return api1_page<supplier_invoice>(body, "supplier invoice", "NUM", api1_invoice);
 }
 
-std::optional<record_result<supplier>> parse_api1_supplier(std::string_view body) {
-  auto page = api1_page<supplier>(body, "supplier", "BPSNUM", [](fields const& f) {
+x3_page<supplier> parse_api1_suppliers(std::string_view body) {
+  return api1_page<supplier>(body, "supplier", "BPSNUM", [](fields const& f) {
     return supplier_from(f, "BPSNUM", "BPSNAM");
   });
+}
+
+std::optional<record_result<supplier>> parse_api1_supplier(std::string_view body) {
+  auto page = parse_api1_suppliers(body);
   if (page.records.empty()) return std::nullopt;
   return std::move(page.records.front());
 }

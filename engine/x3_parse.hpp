@@ -75,10 +75,13 @@ x3_page<purchase_order> parse_graphql_purchase_orders(std::string_view body);
 x3_page<supplier_invoice> parse_graphql_supplier_invoices(std::string_view body);
 // nullopt when X3 knows no supplier with that code.
 std::optional<record_result<supplier>> parse_graphql_supplier(std::string_view body);
+// Suppliers asked for by several codes at once (graphql_suppliers_body).
+x3_page<supplier> parse_graphql_suppliers(std::string_view body);
 
 x3_page<purchase_order> parse_api1_purchase_orders(std::string_view body);
 x3_page<supplier_invoice> parse_api1_supplier_invoices(std::string_view body);
 std::optional<record_result<supplier>> parse_api1_supplier(std::string_view body);
+x3_page<supplier> parse_api1_suppliers(std::string_view body);
 
 // The absolute URL to fetch for an api1 $next link (absolute or relative to the request).
 // Throws x3_response_error(malformed) when it is unparsable or points at another scheme,

@@ -26,6 +26,10 @@ constexpr std::string_view k_supplier_query =
     "query MlcSupplier($filter: String) { x3MasterData { supplier { query(filter: $filter, first: 1) "
     "{ edges { node { code companyName } } } } } }";
 
+constexpr std::string_view k_suppliers_query =
+    "query MlcSuppliers($filter: String, $first: Int) { x3MasterData { supplier { query(filter: $filter, "
+    "first: $first) { edges { node { code companyName } } } } } }";
+
 // Query-value characters left readable; everything outside unreserved + these is encoded.
 constexpr std::string_view k_query_keep = "$,:@/";
 
@@ -41,6 +45,7 @@ std::string_view default_graphql_query(entity e) {
 }
 
 std::string_view default_supplier_graphql_query() { return k_supplier_query; }
+std::string_view suppliers_graphql_query() { return k_suppliers_query; }
 
 std::string graphql_quote(std::string_view text) {
   std::string out = "'";
@@ -57,6 +62,12 @@ std::string graphql_updated_filter(sys_seconds since) {
 }
 
 std::string graphql_supplier_filter(std::string_view code) { return "{code: " + graphql_quote(code) + "}"; }
+
+std::string graphql_suppliers_filter(std::vector<std::string> const& codes) {
+  std::string out = "{code: {_in: [";
+  for (std::size_t i = 0; i < codes.size(); ++i) out += (i ? ", " : "") + graphql_quote(codes[i]);
+  return out + "]}}";
+}
 
 boost::json::object graphql_page_body(std::string_view query_text, std::string_view filter, int first,
                                       std::optional<std::string> const& after, std::string_view order_by) {
@@ -76,6 +87,16 @@ boost::json::object graphql_supplier_body(std::string_view query_text, std::stri
   variables["filter"] = graphql_supplier_filter(supplier_code);
   boost::json::object body;
   body["query"] = query_text;
+  body["variables"] = std::move(variables);
+  return body;
+}
+
+boost::json::object graphql_suppliers_body(std::vector<std::string> const& codes) {
+  boost::json::object variables;
+  variables["filter"] = graphql_suppliers_filter(codes);
+  variables["first"] = codes.size();
+  boost::json::object body;
+  body["query"] = suppliers_graphql_query();
   body["variables"] = std::move(variables);
   return body;
 }
@@ -105,6 +126,15 @@ std::string api1_supplier_url(std::string_view base_url, std::string_view folder
   std::string where = "BPSNUM eq " + api1_quote(supplier_code);
   return api1_base(base_url, folder, "BPSUPPLIER") + "&where=" + percent_encode(where, k_query_keep) +
          "&count=1";
+}
+
+std::string api1_suppliers_url(std::string_view base_url, std::string_view folder,
+                               std::vector<std::string> const& codes) {
+  std::string where = "BPSNUM in (";
+  for (std::size_t i = 0; i < codes.size(); ++i) where += (i ? "," : "") + api1_quote(codes[i]);
+  where += ")";
+  return api1_base(base_url, folder, "BPSUPPLIER") + "&where=" + percent_encode(where, k_query_keep) +
+         "&count=" + std::to_string(codes.size());
 }
 
 }  // namespace mlc::engine

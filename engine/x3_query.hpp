@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -24,6 +25,8 @@ namespace mlc::engine {
 // truncated line list is reported instead of silently synced short.
 std::string_view default_graphql_query(entity e);
 std::string_view default_supplier_graphql_query();
+// Several suppliers by code in one request: declares $filter: String and $first: Int.
+std::string_view suppliers_graphql_query();
 
 // A single-quoted filter literal: '\' and '\'' are backslash-escaped. "O'Br" -> 'O\'Br'
 std::string graphql_quote(std::string_view text);
@@ -31,6 +34,8 @@ std::string graphql_quote(std::string_view text);
 std::string graphql_updated_filter(sys_seconds since);
 // {code: 'ACME01'}
 std::string graphql_supplier_filter(std::string_view code);
+// {code: {_in: ['ACME01', 'BETA02']}}
+std::string graphql_suppliers_filter(std::vector<std::string> const& codes);
 // The page order the watermark relies on.
 inline constexpr std::string_view graphql_order_by = "{_updateStamp: 1, id: 1}";
 
@@ -41,6 +46,8 @@ boost::json::object graphql_page_body(std::string_view query_text, std::string_v
                                       std::string_view order_by = graphql_order_by);
 // {"query":…,"variables":{"filter":"{code: '…'}"}}
 boost::json::object graphql_supplier_body(std::string_view query_text, std::string_view supplier_code);
+// {"query":<suppliers_graphql_query>,"variables":{"filter":"{code: {_in: […]}}","first":N}}
+boost::json::object graphql_suppliers_body(std::vector<std::string> const& codes);
 
 // ---- api1 (SData) --------------------------------------------------------------------
 
@@ -59,5 +66,8 @@ std::string api1_page_url(std::string_view base_url, std::string_view folder, en
 // {base}/api1/x3/erp/{folder}/BPSUPPLIER?representation=BPSUPPLIER.$query
 //   &where=BPSNUM eq '{code}'&count=1
 std::string api1_supplier_url(std::string_view base_url, std::string_view folder, std::string_view supplier_code);
+//   &where=BPSNUM in ('{code}','{code}',…)&count={number of codes}
+std::string api1_suppliers_url(std::string_view base_url, std::string_view folder,
+                               std::vector<std::string> const& codes);
 
 }  // namespace mlc::engine

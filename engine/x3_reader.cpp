@@ -122,7 +122,7 @@ awaitable<x3_page<supplier_invoice>> x3_reader::supplier_invoices(sys_seconds si
 
 awaitable<std::optional<record_result<supplier>>> x3_reader::supplier(std::string code) {
   if (settings_.api == x3_api::graphql) {
-    auto text = query_text("supplier", default_supplier_graphql_query());
+    auto text = query_text("suppliers", default_supplier_graphql_query());
     auto body = json::serialize(graphql_supplier_body(text, code));
     auto answer = co_await graphql(std::move(body));
     co_return parse_graphql_supplier(answer);
@@ -130,6 +130,19 @@ awaitable<std::optional<record_result<supplier>>> x3_reader::supplier(std::strin
   auto url = api1_supplier_url(remote_->base_url(), settings_.folder, code);
   auto answer = co_await get(std::move(url));
   co_return parse_api1_supplier(answer);
+}
+
+bool x3_reader::batches_suppliers() const { return !settings_.query_templates.contains("suppliers"); }
+
+awaitable<std::vector<record_result<supplier>>> x3_reader::suppliers(std::vector<std::string> codes) {
+  if (settings_.api == x3_api::graphql) {
+    auto body = json::serialize(graphql_suppliers_body(codes));
+    auto answer = co_await graphql(std::move(body));
+    co_return parse_graphql_suppliers(answer).records;
+  }
+  auto url = api1_suppliers_url(remote_->base_url(), settings_.folder, codes);
+  auto answer = co_await get(std::move(url));
+  co_return parse_api1_suppliers(answer).records;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/records.hpp"
 #include "engine/remote.hpp"
@@ -20,7 +21,7 @@ struct x3_reader_settings {
   x3_api api = x3_api::graphql;
   std::string folder;
   int page_size = 100;
-  // Per entity ("purchase_orders", "supplier_invoices", "supplier"): query text overriding
+  // Per entity ("purchase_orders", "supplier_invoices", "suppliers"): query text overriding
   // the default GraphQL document (same variables).
   std::map<std::string, std::string> query_templates;
 };
@@ -35,6 +36,11 @@ class x3_reader {
   awaitable<x3_page<supplier_invoice>> supplier_invoices(sys_seconds since, std::optional<std::string> next);
   // nullopt when X3 knows no supplier with that code.
   awaitable<std::optional<record_result<supplier>>> supplier(std::string code);
+  // The suppliers X3 knows among `codes`, in one request (a code X3 does not know is
+  // absent from the answer). Only when batches_suppliers(): a tenant's own supplier query
+  // template asks for one supplier by its own variables.
+  awaitable<std::vector<record_result<engine::supplier>>> suppliers(std::vector<std::string> codes);
+  bool batches_suppliers() const;
 
   x3_api api() const { return settings_.api; }
 

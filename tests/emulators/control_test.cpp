@@ -47,7 +47,7 @@ TEST_CASE("control: state and counters", "[control]") {
   f.graphql(1, "{ x3Purchasing { purchaseOrder { query { totalCount } } } }");
   f.call(f.jira(2, "GET", "/rest/api/3/issue/OPS-404"));
   auto counters = f.call_json(f.control("GET", "/_emulator/counters"), 200);
-  CHECK(counters.at("requests").at("x3").at("POST /xtrem/api").at("200").as_int64() == 1);
+  CHECK(counters.at("requests").at("x3").at("POST /xtrem/api PurchaseOrder").at("200").as_int64() == 1);
   CHECK(counters.at("requests").at("jira").at("GET /rest/api/3/issue/{issueIdOrKey}").at("404").as_int64() == 1);
   CHECK(counters.at("total").as_int64() >= 4);
 

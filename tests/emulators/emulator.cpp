@@ -93,7 +93,8 @@ emulator::impl::impl(asio::any_io_executor e, emulator_options o)
     x3_generation g;
     g.orders = opt.records_per_tenant;
     g.invoices = opt.records_per_tenant / 2;
-    g.suppliers = std::clamp<std::size_t>(opt.records_per_tenant / 4, 5, 40);
+    g.suppliers = opt.suppliers_per_tenant ? opt.suppliers_per_tenant
+                                           : std::clamp<std::size_t>(opt.records_per_tenant / 4, 5, 40);
     auto data = generate_x3_data(r, g);
     t.x3 = std::make_unique<x3_site>(t.id, std::move(xc), std::move(data), clk, mix_seed(opt.seed, 1'000'000 + i));
 

@@ -35,6 +35,7 @@ struct emulator_options {
   std::size_t tenants = 1;
   std::uint64_t seed = 1;
   std::size_t records_per_tenant = 50;  // purchase orders; invoices are half as many
+  std::size_t suppliers_per_tenant = 0;  // 0: a quarter of records_per_tenant, between 5 and 40
   std::string x3_api = "graphql";       // graphql | api1 | mixed (alternating)
   std::string x3_auth = "jwt";          // for GraphQL tenants: jwt | oauth2 | mixed
   std::string jira_flavour = "cloud";   // cloud | datacenter | mixed

@@ -110,7 +110,7 @@ net::http_response x3_site::handle(net::http_request const& req, system_knobs co
       r.headers.set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       return r;
     }
-    return graphql(req, k);
+    return graphql(req, k, endpoint);
   }
   if (path == "/token") {
     endpoint = req.method + " /token";
@@ -139,7 +139,7 @@ net::http_response x3_site::handle(net::http_request const& req, system_knobs co
   return json_response(404, api1_diagnoses("No route for " + std::string(path)));
 }
 
-net::http_response x3_site::graphql(net::http_request const& req, system_knobs const& k) {
+net::http_response x3_site::graphql(net::http_request const& req, system_knobs const& k, std::string& endpoint) {
   auto endpoint_header = req.headers.get("x-xtrem-endpoint");
   if (!endpoint_header) return json_response(400, graphql_error("Missing x-xtrem-endpoint header (the X3 folder)"));
   if (*endpoint_header != creds_.folder)
@@ -161,7 +161,10 @@ net::http_response x3_site::graphql(net::http_request const& req, system_knobs c
   auto result = graphql::execute(x3_query_type(), &data_, gq);
   auto response = text_response(200, std::move(result.body), "application/json;charset=UTF-8");
   bool listed = false;
-  for (auto const& c : result.collections_read) listed = listed || c == "PurchaseOrder" || c == "PurchaseInvoice";
+  for (auto const& c : result.collections_read) {
+    listed = listed || c == "PurchaseOrder" || c == "PurchaseInvoice";
+    endpoint += ' ' + c;
+  }
   if (listed && k.churn_per_page > 0) churn(k.churn_per_page, k);
   return response;
 }

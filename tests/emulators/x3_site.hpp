@@ -64,7 +64,8 @@ class x3_site {
   token_issuer& tokens() { return tokens_; }
 
  private:
-  net::http_response graphql(net::http_request const& req, system_knobs const& k);
+  // `endpoint` gains the collections the query read ("POST /xtrem/api Supplier").
+  net::http_response graphql(net::http_request const& req, system_knobs const& k, std::string& endpoint);
   net::http_response token(net::http_request const& req, system_knobs const& k);
   std::optional<std::string> bearer_problem(net::http_request const& req, system_knobs const& k);
   bool basic_ok(net::http_request const& req) const;

@@ -2,6 +2,9 @@
 // credentials, RocksDB) against the emulated Sage X3 and Jira over loopback.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <set>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -977,6 +980,76 @@ TEST_CASE("a bulk create sent long after its page's intents, whose answer is los
     INFO(result.summary());
     for (auto const& p : result.problems) INFO(p);
     CHECK(result.converged());
+    co_await w.stop();
+  });
+}
+
+namespace {
+
+// Supplier codes of the tenant's orders and invoices, and every order issue's Vendor field
+// checked against X3's name for its supplier.
+std::set<std::string> check_vendors(test::sync_world& w, std::string const& tenant) {
+  auto state = w.state();
+  auto const& x3 = state.at("x3").at(tenant);
+  std::map<std::string, std::string> names;
+  for (auto const& s : x3.at("suppliers").as_array()) names[text(s.at("code"))] = text(s.at("name"));
+  std::set<std::string> used;
+  auto vendor = test::emulator_field_ids().at("Vendor");
+  for (auto const& v : x3.at("purchase_orders").as_array()) {
+    auto const& po = v.as_object();
+    auto code = text(po.at("supplier"));
+    used.insert(code);
+    auto const* issue = issue_for(state, tenant, "purchase_order", text(po.at("id")));
+    CHECK(issue);
+    if (issue) CHECK(text(issue->at("fields").at(vendor)) == names.at(code));
+  }
+  for (auto const& v : x3.at("supplier_invoices").as_array()) used.insert(text(v.at("supplier")));
+  return used;
+}
+
+}  // namespace
+
+TEST_CASE("a page's suppliers are looked up 50 to an X3 request, over GraphQL and api1") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(2, 160);  // tenant 0: GraphQL, tenant 1: api1; pages of 100
+    options.suppliers_per_tenant = 110;
+    test::sync_world w(ioc, options);
+    co_await w.converge();
+    CHECK(w.compare().converged());
+    for (std::size_t t = 0; t < 2; ++t) {
+      auto used = check_vendors(w, w.config().tenants[t].id);
+      CHECK(used.size() > 60);
+    }
+    // Per tenant (seed 7): the first order page names more than 50 suppliers new to the
+    // cache (two requests), the second and the invoice page one each; single lookups
+    // would cost one request per supplier.
+    INFO("GraphQL " << w.x3_requests("Supplier") << ", api1 " << w.x3_requests("BPSUPPLIER"));
+    CHECK(w.x3_requests("Supplier") >= 3);
+    CHECK(w.x3_requests("Supplier") <= 5);
+    CHECK(w.x3_requests("BPSUPPLIER") >= 3);
+    CHECK(w.x3_requests("BPSUPPLIER") <= 5);
+    // Known now: the next cycles ask X3 for no supplier.
+    auto before = w.x3_requests("Supplier") + w.x3_requests("BPSUPPLIER");
+    for (std::size_t t = 0; t < 2; ++t) co_await w.cycle(t);
+    CHECK(w.x3_requests("Supplier") + w.x3_requests("BPSUPPLIER") == before);
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("a tenant's own supplier query is sent for each supplier on its own") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 40);
+    options.x3_api = "graphql";
+    test::sync_world w(ioc, options, [](config::tenant_config& tc) {
+      tc.x3.query_templates["suppliers"] =
+          "query TenantSupplier($filter: String) { x3MasterData { supplier { query(filter: $filter, first: 1) "
+          "{ edges { node { code companyName } } } } } }";
+    });
+    co_await w.converge();
+    CHECK(w.compare().converged());
+    auto used = check_vendors(w, w.config().tenants[0].id);
+    CHECK(used.size() >= 5);
+    CHECK(w.x3_requests("Supplier") == used.size());
     co_await w.stop();
   });
 }

@@ -104,6 +104,17 @@ std::size_t sync_world::jira_writes() const {
   return n;
 }
 
+std::size_t sync_world::x3_requests(std::string_view part) const {
+  std::size_t n = 0;
+  auto counts = emu_->request_counts().to_json();
+  auto const* requests = counts.at("requests").as_object().if_contains("x3");
+  if (!requests) return 0;
+  for (auto const& [endpoint, by_status] : requests->as_object())
+    if (std::string_view{endpoint}.find(part) != std::string_view::npos)
+      for (auto const& [status, count] : by_status.as_object()) n += count.to_number<std::size_t>();
+  return n;
+}
+
 awaitable<void> sync_world::stop() {
   for (auto& t : tenants_)
     if (t) t->stop();

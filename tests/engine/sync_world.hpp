@@ -38,6 +38,9 @@ class sync_world {
   convergence compare() const;
   // Requests the emulated Jira has answered, by "METHOD endpoint" (for "no write" checks).
   std::size_t jira_writes() const;
+  // Requests the emulated X3 has answered whose endpoint contains `part` ("Supplier" counts
+  // GraphQL supplier queries, "BPSUPPLIER" api1 ones).
+  std::size_t x3_requests(std::string_view part) const;
 
   awaitable<void> stop();
 

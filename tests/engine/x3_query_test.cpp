@@ -46,6 +46,10 @@ TEST_CASE("default GraphQL documents declare and use the paging variables") {
   CHECK(default_supplier_graphql_query() ==
         "query MlcSupplier($filter: String) { x3MasterData { supplier { query(filter: $filter, first: 1) "
         "{ edges { node { code companyName } } } } } }");
+  CHECK(balanced(suppliers_graphql_query()));
+  CHECK(suppliers_graphql_query() ==
+        "query MlcSuppliers($filter: String, $first: Int) { x3MasterData { supplier { query(filter: $filter, "
+        "first: $first) { edges { node { code companyName } } } } } }");
 }
 
 TEST_CASE("GraphQL filters quote and escape their values") {
@@ -54,6 +58,8 @@ TEST_CASE("GraphQL filters quote and escape their values") {
   CHECK(graphql_supplier_filter("O'Brien\\") == R"({code: 'O\'Brien\\'})");
   CHECK(graphql_supplier_filter("x'}, _or: [{code: 'y") == R"({code: 'x\'}, _or: [{code: \'y'})");
   CHECK(graphql_quote(R"("{}[]|)") == R"('"{}[]|')");
+  CHECK(graphql_suppliers_filter({"ACME01", "BETA02"}) == "{code: {_in: ['ACME01', 'BETA02']}}");
+  CHECK(graphql_suppliers_filter({"x']}, _or: [{code: 'y"}) == R"({code: {_in: ['x\']}, _or: [{code: \'y']}})");
 }
 
 TEST_CASE("GraphQL page body carries query and variables, cursor only after the first page") {
@@ -66,6 +72,9 @@ TEST_CASE("GraphQL page body carries query and variables, cursor only after the 
         R"("first":50,"after":"YXJyYXk=\"x","orderBy":"{_updateStamp: 1, id: 1}"}})");
   CHECK(boost::json::serialize(graphql_supplier_body("query S { y }", "A\"B'C")) ==
         R"({"query":"query S { y }","variables":{"filter":"{code: 'A\"B\\'C'}"}})");
+  auto many = boost::json::serialize(graphql_suppliers_body({"A1", "B'2"}));
+  CHECK(many.find(R"("variables":{"filter":"{code: {_in: ['A1', 'B\\'2']}}","first":2})") != std::string::npos);
+  CHECK(many.starts_with(R"({"query":"query MlcSuppliers()"));
 }
 
 TEST_CASE("api1 URLs are percent-encoded and keyed per class") {
@@ -84,6 +93,9 @@ TEST_CASE("api1 URLs are percent-encoded and keyed per class") {
   CHECK(api1_supplier_url("https://x", "SEED", "X' or BPSNUM ne '&count=9#+") ==
         "https://x/api1/x3/erp/SEED/BPSUPPLIER?representation=BPSUPPLIER.$query"
         "&where=BPSNUM%20eq%20%27X%27%27%20or%20BPSNUM%20ne%20%27%27%26count%3D9%23%2B%27&count=1");
+  CHECK(api1_suppliers_url("https://x", "SEED", {"ACME01", "O'B"}) ==
+        "https://x/api1/x3/erp/SEED/BPSUPPLIER?representation=BPSUPPLIER.$query"
+        "&where=BPSNUM%20in%20%28%27ACME01%27,%27O%27%27B%27%29&count=2");
   CHECK(api1_class(entity::purchase_order) == "PORDER");
   CHECK(api1_key(entity::supplier_invoice) == "NUM");
   CHECK_THROWS_AS(api1_supplier_url("not a url", "SEED", "A"), std::invalid_argument);
