@@ -126,6 +126,21 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
 awaitable<std::string> jira_writer::workflow_after_create(entity e, std::string const& key,
                                                           desired_state const& desired) {
   if (!desired.transition_id.empty()) co_return "transitioned with \"" + desired.transition_name + "\"";
+  if (auto it = initial_transitions_.find({e, desired.target}); it != initial_transitions_.end()) {
+    // A new issue starts in the workflow's initial status, where this transition was
+    // taken before: no need to list the issue's transitions first.
+    auto const known = it->second;
+    std::exception_ptr refused;
+    try {
+      co_await jira_.transition(key, known.id);
+    } catch (sync_error const& failure) {
+      if (failure.kind() != failure_kind::bad_record) throw;
+      refused = std::current_exception();
+    }
+    if (!refused) co_return "transitioned with \"" + known.name + "\"";
+    // The workflow changed since: look the transition up, which learns it again.
+    initial_transitions_.erase({e, desired.target});
+  }
   co_return co_await apply_workflow(key, desired.target, e);
 }
 

@@ -104,7 +104,9 @@ class jira_writer {
   awaitable<std::string> apply_workflow(std::string const& key, workflow_target target,
                                         std::optional<entity> created = std::nullopt);
   // The audit note for bringing a just created issue to `desired.target`: carried by the
-  // create (desired.transition_id still set), or a transition of its own.
+  // create (desired.transition_id still set), or a transition of its own, sent straight
+  // away when one was learnt for the entity and target (Data Center: every later issue),
+  // looked up among the issue's transitions otherwise or when Jira refuses it.
   awaitable<std::string> workflow_after_create(entity e, std::string const& key, desired_state const& desired);
   // Posts the change comment unless an earlier attempt for the same `hash` did; returns the
   // note for the audit. Records the attempt in `entry` (and the store) first.

@@ -775,74 +775,128 @@ TEST_CASE("an invoice's create carries its order link, with a link request of it
   });
 }
 
+namespace {
+
+// Closed orders added to tenant 0's X3, cycled one at a time, their issues checked in Jira.
+struct closed_orders {
+  test::sync_world& w;
+  std::string tenant = w.config().tenants[0].id;
+
+  void add(std::vector<std::string> const& ids) {
+    for (auto const& id : ids) {
+      json::object po{{"id", id}, {"closed", true}};
+      CHECK_FALSE(w.emulator().x3(0).upsert_order(po, w.emulator().effective_knobs(0).x3).error);
+    }
+  }
+  void check_done(std::vector<std::string> const& ids) {
+    auto state = w.state();
+    for (auto const& id : ids) {
+      INFO(id);
+      auto const* issue = issue_for(state, tenant, "purchase_order", id);
+      CHECK(issue);
+      if (issue) CHECK(issue->at("status") == "Done");
+    }
+  }
+  std::size_t transition_requests() { return jira_requests(w, "/transitions"); }
+  awaitable<engine::cycle_report> cycle() {
+    w.clock().advance(5s);
+    auto report = co_await w.cycle(0);
+    CHECK(report.complete);
+    CHECK(report.count("parked") == 0);
+    co_return report;
+  }
+  std::string audit(std::string const& id) {
+    engine::tenant_store view(w.services().store, tenant);
+    auto entries = view.audit(5, id);
+    return entries.empty() ? std::string{} : entries.front().message;
+  }
+};
+
+}  // namespace
+
 TEST_CASE("closed orders are transitioned by their create once the transition is known, relearnt when the workflow changes") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     auto options = small(1, 4, "cloud");
     options.x3_api = "graphql";
     test::sync_world w(ioc, options);
     co_await w.converge();
-    auto const tenant = w.config().tenants[0].id;
-    auto add_closed = [&](std::vector<std::string> const& ids) {
-      for (auto const& id : ids) {
-        json::object po{{"id", id}, {"closed", true}};
-        REQUIRE_FALSE(w.emulator().x3(0).upsert_order(po, w.emulator().effective_knobs(0).x3).error);
-      }
-    };
-    auto all_done = [&](std::vector<std::string> const& ids) {
-      auto state = w.state();
-      for (auto const& id : ids) {
-        INFO(id);
-        auto const* issue = issue_for(state, tenant, "purchase_order", id);
-        REQUIRE(issue);
-        CHECK(issue->at("status") == "Done");
-      }
-    };
-    auto transition_requests = [&] { return jira_requests(w, "/transitions"); };
-    auto cycle = [&]() -> awaitable<engine::cycle_report> {
-      w.clock().advance(5s);
-      auto report = co_await w.cycle(0);
-      CHECK(report.complete);
-      CHECK(report.count("parked") == 0);
-      co_return report;
-    };
+    closed_orders c{w};
 
     // The first closed order created learns the transition with a GET and a POST of its own.
-    add_closed({"POCLOSED1"});
-    auto before = transition_requests();
-    auto first = co_await cycle();
+    c.add({"POCLOSED1"});
+    auto before = c.transition_requests();
+    auto first = co_await c.cycle();
     CHECK(first.count("created") == 1);
-    CHECK(transition_requests() == before + 2);
-    all_done({"POCLOSED1"});
+    CHECK(c.transition_requests() == before + 2);
+    c.check_done({"POCLOSED1"});
 
     // Later ones, one at a time or in a bulk create, need no transition request.
-    add_closed({"POCLOSED2"});
-    before = transition_requests();
-    co_await cycle();
-    add_closed({"POCLOSED3", "POCLOSED4", "POCLOSED5"});
+    c.add({"POCLOSED2"});
+    before = c.transition_requests();
+    co_await c.cycle();
+    c.add({"POCLOSED3", "POCLOSED4", "POCLOSED5"});
     auto bulk_before = jira_requests(w, "/issue/bulk");
-    auto later = co_await cycle();
+    auto later = co_await c.cycle();
     CHECK(later.count("created") == 3);
     CHECK(jira_requests(w, "/issue/bulk") == bulk_before + 1);
-    CHECK(transition_requests() == before);
-    all_done({"POCLOSED2", "POCLOSED3", "POCLOSED4", "POCLOSED5"});
-    engine::tenant_store view(w.services().store, tenant);
-    CHECK(view.audit(5, "POCLOSED4").front().message.find("transitioned with \"Done\"") != std::string::npos);
+    CHECK(c.transition_requests() == before);
+    c.check_done({"POCLOSED2", "POCLOSED3", "POCLOSED4", "POCLOSED5"});
+    CHECK(c.audit("POCLOSED4").find("transitioned with \"Done\"") != std::string::npos);
 
     // The project moves to a workflow with other transition ids: the three issues of the
-    // next bulk create are created, Jira's answer says their transition failed, and each
-    // is transitioned on its own (which relearns the id). Creates after that carry it again.
+    // next bulk create are created, Jira's answer says their transition failed, and the
+    // first is transitioned with a GET and a POST (which relearns the id), the other two
+    // with a POST each. Creates after that carry it again.
     w.emulator().jira(0).renumber_workflow();
-    add_closed({"POCLOSED6", "POCLOSED7", "POCLOSED8"});
-    before = transition_requests();
-    auto after = co_await cycle();
+    c.add({"POCLOSED6", "POCLOSED7", "POCLOSED8"});
+    before = c.transition_requests();
+    auto after = co_await c.cycle();
     CHECK(after.count("created") == 3);
-    CHECK(transition_requests() == before + 6);
-    all_done({"POCLOSED6", "POCLOSED7", "POCLOSED8"});
-    add_closed({"POCLOSED9"});
-    before = transition_requests();
-    co_await cycle();
-    CHECK(transition_requests() == before);
-    all_done({"POCLOSED9"});
+    CHECK(c.transition_requests() == before + 4);
+    c.check_done({"POCLOSED6", "POCLOSED7", "POCLOSED8"});
+    c.add({"POCLOSED9"});
+    before = c.transition_requests();
+    co_await c.cycle();
+    CHECK(c.transition_requests() == before);
+    c.check_done({"POCLOSED9"});
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("Data Center: a known transition is sent without listing the issue's transitions, relearnt when refused") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 4, "datacenter");
+    options.x3_api = "api1";
+    test::sync_world w(ioc, options);
+    co_await w.converge();
+    closed_orders c{w};
+
+    // The first closed order created lists its transitions and takes one: GET and POST.
+    c.add({"POCLOSED1"});
+    auto before = c.transition_requests();
+    co_await c.cycle();
+    CHECK(c.transition_requests() == before + 2);
+    // Later ones: one POST each (a Data Center create carries no transition).
+    c.add({"POCLOSED2", "POCLOSED3", "POCLOSED4"});
+    before = c.transition_requests();
+    auto later = co_await c.cycle();
+    CHECK(later.count("created") == 3);
+    CHECK(c.transition_requests() == before + 3);
+    c.check_done({"POCLOSED1", "POCLOSED2", "POCLOSED3", "POCLOSED4"});
+    CHECK(c.audit("POCLOSED3").find("transitioned with \"Done\"") != std::string::npos);
+
+    // Other ids after a workflow change: the first POST is refused, the transition is
+    // listed and taken (relearnt), the next issue gets a POST only.
+    w.emulator().jira(0).renumber_workflow();
+    c.add({"POCLOSED5", "POCLOSED6"});
+    before = c.transition_requests();
+    auto after = co_await c.cycle();
+    CHECK(after.count("created") == 2);
+    CHECK(c.transition_requests() == before + 4);
+    c.check_done({"POCLOSED5", "POCLOSED6"});
     auto result = w.compare();
     INFO(result.summary());
     CHECK(result.converged());
