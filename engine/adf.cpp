@@ -1,6 +1,7 @@
 #include "engine/adf.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 #include <boost/json/parse.hpp>
 
@@ -99,6 +100,12 @@ std::string clean_line(std::string_view text) {
   out.reserve(text.size());
   std::size_t pos = 0;
   while (pos < text.size()) {
+    // Printable ASCII, nearly all of it, is copied a run at a time.
+    auto run = pos;
+    while (run < text.size() && static_cast<unsigned char>(text[run]) - 0x20u < 0x5Fu) ++run;
+    out.append(text.substr(pos, run - pos));
+    pos = run;
+    if (pos == text.size()) break;
     char32_t cp = next_code_point(text, pos);
     if (cp == '\t' || cp == '\n' || cp == '\r') {
       out += ' ';
@@ -114,7 +121,19 @@ std::string clean_line(std::string_view text) {
 std::size_t utf16_length(std::string_view utf8) {
   std::size_t units = 0;
   std::size_t pos = 0;
-  while (pos < utf8.size()) units += next_code_point(utf8, pos) >= 0x10000 ? 2 : 1;
+  while (pos < utf8.size()) {
+    // Eight ASCII bytes are eight units: skip them a word at a time.
+    std::uint64_t word;
+    if (utf8.size() - pos >= sizeof word) {
+      std::memcpy(&word, utf8.data() + pos, sizeof word);
+      if ((word & 0x8080808080808080ull) == 0) {
+        units += sizeof word;
+        pos += sizeof word;
+        continue;
+      }
+    }
+    units += next_code_point(utf8, pos) >= 0x10000 ? 2 : 1;
+  }
   return units;
 }
 

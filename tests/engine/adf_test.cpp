@@ -21,12 +21,33 @@ TEST_CASE("clean_line strips control characters and repairs UTF-8") {
   CHECK(clean_line("\xC3") == "\xEF\xBF\xBD");                    // truncated sequence
   CHECK(clean_line("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");    // overlong '/'
   CHECK(clean_line("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  CHECK(clean_line("Line 10 of the order\tpart\x01two\x7f" "ends in 株式会社, not here\n") ==
+        "Line 10 of the order parttwoends in 株式会社, not here ");
 }
 
 TEST_CASE("UTF-16 lengths and cuts never split a code point") {
   CHECK(utf16_length("abc") == 3);
   CHECK(utf16_length("é株") == 2);
   CHECK(utf16_length("😀") == 2);
+  // Pieces of every kind at every offset against the word-at-a-time ASCII skip.
+  struct piece {
+    std::string_view bytes;
+    std::size_t units;
+  };
+  piece const pieces[] = {{"a", 1}, {"abcdefghij", 10}, {"é", 1}, {"株", 1}, {"😀", 2}, {"\xFF", 1}, {"\xC3", 1}};
+  std::uint64_t seed = 12345;
+  for (int round = 0; round < 500; ++round) {
+    std::string text;
+    std::size_t expected = 0;
+    for (int i = 0; i < round % 17; ++i) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      auto const& p = pieces[(seed >> 33) % std::size(pieces)];
+      text += p.bytes;
+      expected += p.units;
+    }
+    INFO(text);
+    CHECK(utf16_length(text) == expected);
+  }
   CHECK(cut_utf16("abcdef", 3) == "abc");
   CHECK(cut_utf16("ab😀", 3) == "ab");
   CHECK(cut_utf16("ab😀", 4) == "ab😀");
