@@ -130,13 +130,7 @@ awaitable<std::string> jira_writer::workflow_after_create(entity e, std::string 
     // A new issue starts in the workflow's initial status, where this transition was
     // taken before: no need to list the issue's transitions first.
     auto const known = it->second;
-    std::exception_ptr refused;
-    try {
-      co_await jira_.transition(key, known.id);
-    } catch (sync_error const& failure) {
-      if (failure.kind() != failure_kind::bad_record) throw;
-      refused = std::current_exception();
-    }
+    auto refused = co_await transition(key, known.id);
     if (!refused) co_return "transitioned with \"" + known.name + "\"";
     // The workflow changed since: look the transition up, which learns it again.
     initial_transitions_.erase({e, desired.target});
@@ -153,6 +147,17 @@ void jira_writer::plan_create(entity e, desired_state& desired) const {
   desired.transition_name = it->second.name;
 }
 
+awaitable<std::exception_ptr> jira_writer::transition(std::string const& key, std::string const& id) {
+  std::exception_ptr refused;
+  try {
+    co_await jira_.transition(key, id);
+  } catch (sync_error const& e) {
+    if (e.kind() != failure_kind::bad_record) throw;
+    refused = std::current_exception();
+  }
+  co_return refused;
+}
+
 awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workflow_target target,
                                                    std::optional<entity> created) {
   if (target == workflow_target::none) co_return "";
@@ -161,13 +166,7 @@ awaitable<std::string> jira_writer::apply_workflow(std::string const& key, workf
   auto available = co_await jira_.transitions(key);
   for (auto const& t : available)
     if (net::iequals(t.name, name) || net::iequals(t.to_status, name)) {
-      std::exception_ptr failure;
-      try {
-        co_await jira_.transition(key, t.id);
-      } catch (sync_error const& e) {
-        if (e.kind() != failure_kind::bad_record) throw;
-        failure = std::current_exception();
-      }
+      auto failure = co_await transition(key, t.id);
       if (failure) {
         // Refused: perhaps because it already happened (a resent request whose first
         // answer was lost). The issue's status tells.

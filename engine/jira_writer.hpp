@@ -101,6 +101,9 @@ class jira_writer {
   awaitable<std::optional<jira_issue>> find_by_label(std::string const& label);
   // `created`: the issue was just created (so it is in the initial status); the transition
   // taken is remembered for plan_create().
+  // Transitions the issue; Jira's refusal (a bad_record failure) is returned, anything
+  // else thrown.
+  awaitable<std::exception_ptr> transition(std::string const& key, std::string const& id);
   awaitable<std::string> apply_workflow(std::string const& key, workflow_target target,
                                         std::optional<entity> created = std::nullopt);
   // The audit note for bringing a just created issue to `desired.target`: carried by the
