@@ -75,6 +75,11 @@ class workdir:
         self.created = path is None
         self.path = path or tempfile.mkdtemp(prefix="mlc-harness.")
         os.makedirs(self.path, exist_ok=True)
+        if os.listdir(self.path):
+            # A kept directory holds its run's RocksDB: a connector started on it believes
+            # that run's records are in Jira, creates nothing, and the run waits for creates.
+            raise SystemExit(f"--work {self.path} is not empty (a kept run's data?); "
+                             f"remove it or pass another directory")
         self.keep = keep
 
     def file(self, name):
