@@ -22,6 +22,10 @@ class sync_error : public std::runtime_error {
   failure_kind kind() const noexcept { return kind_; }
   std::string const& system() const noexcept { return system_; }
   std::string const& field() const noexcept { return field_; }
+  // Jira (or X3) answered and refused the request for `name`: nothing was written.
+  bool refused_for(std::string_view name) const noexcept {
+    return kind_ == failure_kind::bad_record && field_ == name;
+  }
 
  private:
   failure_kind kind_;

@@ -16,7 +16,7 @@ bool refused_for(std::exception_ptr const& failure, std::string_view field) {
   try {
     std::rethrow_exception(failure);
   } catch (sync_error const& e) {
-    return e.kind() == failure_kind::bad_record && e.field() == field;
+    return e.refused_for(field);
   } catch (...) {
   }
   return false;

@@ -340,9 +340,7 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   std::exception_ptr failure;
   // Refused by the bulk create only for its link (the order's issue is gone): nothing was
   // created; it goes on its own below, where the create falls back to an unlinked one.
-  if (ahead && ahead->sent.answer.failure && ahead->sent.answer.failure->kind() == failure_kind::bad_record &&
-      ahead->sent.answer.failure->field() == "issuelinks")
-    ahead = nullptr;
+  if (ahead && ahead->sent.answer.failure && ahead->sent.answer.failure->refused_for("issuelinks")) ahead = nullptr;
   if (ahead) {
     // Looked up and mapped before its create went ahead: its entry is the page's intent
     // and it is not parked (create_ahead takes neither parked nor known records).
