@@ -89,16 +89,24 @@ std::string canonical_json(boost::json::value const& value) {
 }
 
 std::string sha256_hex(std::string_view bytes) {
+  // EVP_Digest with EVP_sha256() looks the implementation up and allocates a context on
+  // every call, which costs as much as hashing a kilobyte: both are made once (per thread).
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct context_free {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, context_free> const context{EVP_MD_CTX_new()};
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 digest failed (OpenSSL EVP_Digest)");
+  if (!md || !context || EVP_DigestInit_ex2(context.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), digest, &length) != 1)
+    throw std::runtime_error("SHA-256 digest failed (OpenSSL EVP)");
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
+  std::string out(length * 2, '\0');
   for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 0x0f];
   }
   return out;
 }

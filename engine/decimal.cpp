@@ -1,6 +1,8 @@
 #include "engine/decimal.hpp"
 
+#include <array>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 
@@ -10,43 +12,65 @@ namespace {
 
 __extension__ using int128 = __int128;
 
-constexpr int128 pow10(int n) {
-  int128 r = 1;
-  for (int i = 0; i < n; ++i) r *= 10;
-  return r;
-}
+__extension__ using uint128 = unsigned __int128;
+
+constexpr int max_pow10 = 38;  // 10^38 < 2^127
+constexpr auto pow10_table = [] {
+  std::array<int128, max_pow10 + 1> t{};
+  t[0] = 1;
+  for (std::size_t i = 1; i < t.size(); ++i) t[i] = t[i - 1] * 10;
+  return t;
+}();
+
+// 10^n for 0 <= n <= 38: every exponent the bounds above allow (19 integer digits + 18 decimals).
+constexpr int128 pow10(int n) { return pow10_table[static_cast<std::size_t>(n)]; }
 
 // Largest magnitude allowed: 19 integer digits at scale 18, i.e. |value| < 10^19.
 constexpr int128 limit_at(int scale) { return pow10(decimal::max_integer_digits + scale); }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-std::string digits_of(int128 magnitude) {
-  if (magnitude == 0) return "0";
-  std::string out;
-  while (magnitude > 0) {
-    out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
-    magnitude /= 10;
+// The decimal digits of `magnitude`, at least `min_digits` of them (zero-padded), written
+// backwards ending at `end`; returns the first. 128-bit division is a library call, so
+// values are cut into 19-digit pieces that 64-bit arithmetic writes.
+char* write_digits(char* end, uint128 magnitude, int min_digits) {
+  constexpr std::uint64_t piece = 10'000'000'000'000'000'000ull;  // 10^19
+  char* p = end;
+  while (magnitude > std::numeric_limits<std::uint64_t>::max()) {
+    auto low = static_cast<std::uint64_t>(magnitude % piece);
+    magnitude /= piece;
+    for (int i = 0; i < 19; ++i, low /= 10) *--p = static_cast<char>('0' + low % 10);
   }
-  return out;
-}
-
-// Integer and fraction digits of |m| / 10^scale, fraction exactly `scale` long.
-std::pair<std::string, std::string> split(int128 magnitude, int scale) {
-  std::string all = digits_of(magnitude);
-  if (static_cast<int>(all.size()) <= scale) all.insert(0, scale + 1 - all.size(), '0');
-  auto cut = all.size() - static_cast<std::size_t>(scale);
-  return {all.substr(0, cut), all.substr(cut)};
+  auto rest = static_cast<std::uint64_t>(magnitude);
+  do {
+    *--p = static_cast<char>('0' + rest % 10);
+    rest /= 10;
+  } while (rest > 0);
+  while (end - p < min_digits) *--p = '0';
+  return p;
 }
 
 }  // namespace
 
 decimal::decimal(int128 mantissa, int scale) : mantissa_(mantissa), scale_(scale) {
+  if (mantissa_ == 0) {
+    scale_ = 0;
+    return;
+  }
+  if (scale_ <= 0) return;
+  if (mantissa_ >= std::numeric_limits<std::int64_t>::min() && mantissa_ <= std::numeric_limits<std::int64_t>::max()) {
+    auto m = static_cast<std::int64_t>(mantissa_);  // 64-bit division is an instruction, 128-bit a call
+    while (scale_ > 0 && m % 10 == 0) {
+      m /= 10;
+      --scale_;
+    }
+    mantissa_ = m;
+    return;
+  }
   while (scale_ > 0 && mantissa_ % 10 == 0) {
     mantissa_ /= 10;
     --scale_;
   }
-  if (mantissa_ == 0) scale_ = 0;
 }
 
 std::optional<decimal> decimal::checked(int128 mantissa, int scale) {
@@ -145,7 +169,11 @@ std::optional<decimal> decimal::from_json(boost::json::value const& value) {
 
 std::string decimal::to_string() const { return to_string(scale_); }
 
-std::string decimal::to_string(int scale) const {
+std::string decimal::to_string(int scale) const { return format(scale, false); }
+
+std::string decimal::grouped(int scale) const { return format(scale, true); }
+
+std::string decimal::format(int scale, bool group) const {
   if (scale < 0) scale = 0;
   if (scale > max_scale) scale = max_scale;
   int128 magnitude = mantissa_ < 0 ? -mantissa_ : mantissa_;
@@ -157,25 +185,26 @@ std::string decimal::to_string(int scale) const {
     magnitude /= divisor;
     if (rest * 2 >= divisor) ++magnitude;  // half away from zero (commercial rounding)
   }
-  auto [integer, fraction] = split(magnitude, scale);
-  std::string out = (mantissa_ < 0 && magnitude != 0) ? "-" : "";
-  out += integer;
-  if (scale > 0) out += "." + fraction;
-  return out;
-}
-
-std::string decimal::grouped(int scale) const {
-  std::string plain = to_string(scale);
-  std::size_t sign = plain.starts_with('-') ? 1 : 0;
-  std::size_t point = plain.find('.');
-  if (point == std::string::npos) point = plain.size();
-  std::string out = plain.substr(0, sign);
-  std::string_view integer(plain.data() + sign, point - sign);
-  for (std::size_t i = 0; i < integer.size(); ++i) {
-    if (i > 0 && (integer.size() - i) % 3 == 0) out += ',';
-    out += integer[i];
+  // At most 19 integer digits (20 once rounded up) and 18 decimals.
+  char digits[48];
+  char* const end = digits + sizeof digits;
+  char const* first = write_digits(end, static_cast<uint128>(magnitude), scale + 1);
+  std::string_view integer(first, static_cast<std::size_t>(end - first - scale));
+  std::string out;
+  out.reserve(integer.size() + integer.size() / 3 + static_cast<std::size_t>(scale) + 2);
+  if (mantissa_ < 0 && magnitude != 0) out += '-';
+  if (!group) {
+    out += integer;
+  } else {
+    for (std::size_t i = 0; i < integer.size(); ++i) {
+      if (i > 0 && (integer.size() - i) % 3 == 0) out += ',';
+      out += integer[i];
+    }
   }
-  out += plain.substr(point);
+  if (scale > 0) {
+    out += '.';
+    out.append(end - scale, static_cast<std::size_t>(scale));
+  }
   return out;
 }
 

@@ -60,6 +60,7 @@ class decimal {
   __extension__ using int128 = __int128;
   decimal(int128 mantissa, int scale);  // normalises trailing zeros
   static std::optional<decimal> checked(int128 mantissa, int scale);
+  std::string format(int scale, bool group) const;  // to_string(scale), grouped(scale)
 
   int128 mantissa_ = 0;  // value = mantissa_ / 10^scale_
   int scale_ = 0;

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <random>
+
 #include <boost/json/parse.hpp>
 
 using mlc::engine::decimal;
@@ -105,4 +108,37 @@ TEST_CASE("decimal converts to a JSON number for Jira number fields") {
   CHECK(decimal::parse("12480")->to_json().as_int64() == 12480);
   CHECK(decimal::parse("12480.50")->to_json().as_double() == 12480.5);
   CHECK(decimal::parse("9999999999999999999")->to_json().is_double());
+}
+
+TEST_CASE("decimal text round-trips for random values across the whole range") {
+  // The canonical text worked out on strings: no leading integer zeros, no trailing
+  // fractional zeros, no "-0". Covers values past 64 bits (up to 37 digits in all).
+  std::mt19937_64 random{20261130};
+  auto digits = [&](std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s += static_cast<char>('0' + random() % 10);
+    return s;
+  };
+  for (int i = 0; i < 5000; ++i) {
+    bool negative = random() % 2;
+    std::string integer = digits(random() % 20), fraction = digits(random() % 19);
+    std::string text = (negative ? "-" : "") + integer + "." + fraction;
+    if (integer.empty() && fraction.empty()) continue;
+    auto d = decimal::parse(text);
+    INFO(text);
+    REQUIRE(d);
+    auto int_part = integer.substr(std::min(integer.find_first_not_of('0'), integer.size()));
+    auto frac_part = fraction.substr(0, fraction.find_last_not_of('0') + 1);
+    std::string expected = (int_part.empty() ? "0" : int_part) + (frac_part.empty() ? "" : "." + frac_part);
+    if (expected != "0" && negative) expected = "-" + expected;
+    CHECK(d->to_string() == expected);
+    // Fixed scales: the digits kept are the canonical ones padded; grouping only adds commas.
+    auto padded = d->to_string(18);
+    CHECK(padded == (expected.find('.') == std::string::npos ? expected + "." : expected) +
+                        std::string(18 - frac_part.size(), '0'));
+    auto grouped = d->grouped(18);
+    grouped.erase(std::remove(grouped.begin(), grouped.end(), ','), grouped.end());
+    CHECK(grouped == padded);
+    CHECK(*decimal::parse(padded) == *d);
+  }
 }
