@@ -1,5 +1,6 @@
 #include "engine/adf.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -64,6 +65,18 @@ void append_utf8(std::string& out, char32_t cp) {
 }
 
 void append_adf_paragraph(std::string& out, std::string_view text) {
+  // Nearly every cell is printable ASCII without quotes or backslashes: what clean_line and
+  // JSON escaping would leave as it is, copied without either pass.
+  bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u - 0x20u < 0x5Fu && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += R"({"type":"paragraph","content":[{"type":"text","text":")";
+    out += text;
+    out += "\"}]}";
+    return;
+  }
   std::string clean = clean_line(text);
   if (clean.empty()) {
     out += R"({"type":"paragraph","content":[]})";

@@ -405,7 +405,11 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
 }
 
 std::string create_body(desired_state const& state) {
-  std::string out = R"({"fields":{)";
+  std::string out;
+  std::size_t text_size = 0;
+  for (auto const& t : state.texts) text_size += t.key.size() + t.json.size() + 4;
+  out.reserve(text_size + 1024);  // the description is most of the body: one allocation
+  out += R"({"fields":{)";
   bool first = true;
   auto key = [&](std::string_view k) {
     if (!first) out += ',';

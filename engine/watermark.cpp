@@ -1,5 +1,6 @@
 #include "engine/watermark.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace mlc::engine {
@@ -61,9 +62,28 @@ std::optional<sys_days> parse_date(std::string_view text) {
   return date;
 }
 
-std::string format_date(sys_days d) {
+namespace {
+
+// "YYYY-MM-DD" into out[0..10) for years 0..9999 (what the text forms hold); false otherwise.
+bool put_date(char* out, sys_days d) {
   year_month_day ymd{d};
+  int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return false;
+  auto m = static_cast<unsigned>(ymd.month()), day = static_cast<unsigned>(ymd.day());
+  char const text[10] = {static_cast<char>('0' + y / 1000), static_cast<char>('0' + y / 100 % 10),
+                         static_cast<char>('0' + y / 10 % 10), static_cast<char>('0' + y % 10), '-',
+                         static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10), '-',
+                         static_cast<char>('0' + day / 10), static_cast<char>('0' + day % 10)};
+  std::copy(text, text + 10, out);
+  return true;
+}
+
+}  // namespace
+
+std::string format_date(sys_days d) {
   char buf[16];
+  if (put_date(buf, d)) return std::string(buf, 10);
+  year_month_day ymd{d};
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
@@ -121,10 +141,19 @@ std::optional<sys_seconds> parse_timestamp(std::string_view text) {
 std::string format_timestamp(sys_seconds t) {
   auto day = floor<days>(t);
   hh_mm_ss<seconds> tod{t - day};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "T%02d:%02d:%02dZ", static_cast<int>(tod.hours().count()),
-                static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()));
-  return format_date(day) + buf;
+  auto h = static_cast<int>(tod.hours().count()), m = static_cast<int>(tod.minutes().count()),
+       s = static_cast<int>(tod.seconds().count());
+  char buf[20];
+  if (put_date(buf, day)) {
+    char const time[10] = {'T', static_cast<char>('0' + h / 10), static_cast<char>('0' + h % 10), ':',
+                           static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10), ':',
+                           static_cast<char>('0' + s / 10), static_cast<char>('0' + s % 10), 'Z'};
+    std::copy(time, time + 10, buf + 10);
+    return std::string(buf, 20);
+  }
+  char rest[16];
+  std::snprintf(rest, sizeof rest, "T%02d:%02d:%02dZ", h, m, s);
+  return format_date(day) + rest;
 }
 
 sys_seconds query_from(watermark const& wm, std::chrono::seconds lookback) {

@@ -83,6 +83,12 @@ struct fields {
     auto const* v = find(key);
     if (absent(v)) return std::nullopt;
     if (v->is_object()) {
+      // Already trimmed and non-empty, as X3 sends codes: taken as it is.
+      if (auto const* s = v->get_object().if_contains(inner); s && s->is_string()) {
+        std::string_view t = s->get_string();
+        auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+        if (!t.empty() && !space(t.front()) && !space(t.back())) return std::string(t);
+      }
       fields sub{v->get_object(), path(key) + "."};
       auto s = sub.opt_text(inner);
       if (!s || s->empty()) fail(path(key) + "." + std::string(inner), "a non-empty string", sub.find(inner));
@@ -145,6 +151,9 @@ struct fields {
 
   int integer(std::string_view key) const {
     auto const* v = find(key);
+    // At most 9 characters of text, as below.
+    if (v && v->is_int64() && v->get_int64() >= -99'999'999 && v->get_int64() <= 999'999'999)
+      return static_cast<int>(v->get_int64());
     std::optional<decimal> d = v ? decimal::from_json(*v) : std::nullopt;
     if (!d || d->scale() != 0 || d->to_string().size() > 9) fail(path(key), "an integer", v);
     return std::stoi(d->to_string());
@@ -370,6 +379,7 @@ purchase_order graphql_order(fields const& f) {
     if (more && more->is_bool() && more->get_bool())
       fail("purchaseOrderLines",
            "every line in one page (raise purchaseOrderLines query(first: …) in the query template)", more);
+    po.lines.reserve(list->get_array().size());
     std::size_t index = 0;
     for (auto const& item : list->get_array()) {
       std::string prefix = "purchaseOrderLines[" + std::to_string(index++) + "]";
@@ -479,6 +489,7 @@ bool is_x3_blank_date(std::string_view text) {
 std::optional<std::string> normalise_x3_date(std::string_view text) {
   auto d = parse_date(text);
   if (!d) return std::nullopt;
+  if (text.size() == 10) return std::string(text);  // a valid "YYYY-MM-DD" is its own normal form
   return format_date(*d);
 }
 

@@ -150,13 +150,14 @@ namespace {
 // Record JSON is written as text: the same bytes as serializing the object with these
 // members in this order (parked records and source hashes stored earlier keep matching).
 struct record_writer {
-  std::string out;
+  std::string& out;  // shared by a record and its lines
   bool first = true;
-  void key(std::string_view k) {
+  void key(std::string_view k) {  // the names below: plain ASCII, nothing to escape
     out += first ? '{' : ',';
     first = false;
-    append_json_string(out, k);
-    out += ':';
+    out += '"';
+    out += k;
+    out += "\":";
   }
   void text(std::string_view k, std::string_view v) {
     key(k);
@@ -175,17 +176,15 @@ struct record_writer {
     key(k);
     out += std::to_string(v);
   }
-  std::string finish() {
-    out += first ? "{}" : "}";
-    return std::move(out);
-  }
+  void finish() { out += first ? "{}" : "}"; }
 };
 
 }  // namespace
 
 std::string record_json(purchase_order const& po) {
-  record_writer w;
-  w.out.reserve(256 + po.lines.size() * 160);
+  std::string out;
+  out.reserve(256 + po.lines.size() * 160);
+  record_writer w{out};
   w.text("id", po.id);
   w.text("site", po.site);
   w.text("order_date", po.order_date);
@@ -197,10 +196,11 @@ std::string record_json(purchase_order const& po) {
   w.text("receipt_status", po.receipt_status);
   w.text("updated", po.updated);
   w.key("lines");
-  w.out += '[';
+  out += '[';
   for (std::size_t i = 0; i < po.lines.size(); ++i) {
     auto const& l = po.lines[i];
-    record_writer line;
+    if (i > 0) out += ',';
+    record_writer line{out};
     line.integer("line_number", l.line_number);
     line.text("product", l.product);
     line.text("quantity", l.quantity);
@@ -208,15 +208,17 @@ std::string record_json(purchase_order const& po) {
     line.text("net_price", l.net_price);
     line.optional_text("expected_receipt", l.expected_receipt);
     line.boolean("received", l.received);
-    if (i > 0) w.out += ',';
-    w.out += line.finish();
+    line.finish();
   }
-  w.out += ']';
-  return w.finish();
+  out += ']';
+  w.finish();
+  return out;
 }
 
 std::string record_json(supplier_invoice const& inv) {
-  record_writer w;
+  std::string out;
+  out.reserve(512);
+  record_writer w{out};
   w.text("id", inv.id);
   w.text("supplier_code", inv.supplier_code);
   w.text("currency", inv.currency);
@@ -229,7 +231,8 @@ std::string record_json(supplier_invoice const& inv) {
   w.text("status", inv.status);
   w.optional_text("purchase_order", inv.purchase_order);
   w.text("updated", inv.updated);
-  return w.finish();
+  w.finish();
+  return out;
 }
 
 namespace {

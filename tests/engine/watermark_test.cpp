@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 using namespace mlc::engine;
 using namespace std::chrono_literals;
 
@@ -87,4 +89,25 @@ TEST_CASE("watermarks round-trip through their storage form, any id bytes includ
   CHECK_FALSE(parse_watermark("2026-01-31T10:00:00+0/x"));
   CHECK_FALSE(parse_watermark("2026-02-31T10:00:00Z/x"));
   CHECK_FALSE(parse_watermark("garbage-garbage-garb/x"));
+}
+
+TEST_CASE("dates and timestamps are written with four-digit years across the whole calendar") {
+  using namespace std::chrono;
+  auto reference = [](sys_days d) {
+    year_month_day ymd{d};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return std::string(buf);
+  };
+  auto const first = sys_days{year{1} / 1 / 1}, last = sys_days{year{9999} / 12 / 31};
+  for (auto d = first; d <= last; d += days{997}) {
+    INFO(reference(d));
+    CHECK(format_date(d) == reference(d));
+    CHECK(parse_date(format_date(d)) == d);
+    auto t = sys_seconds{d} + hours{23} + minutes{5} + seconds{59};
+    CHECK(format_timestamp(t) == reference(d) + "T23:05:59Z");
+  }
+  CHECK(format_date(last) == "9999-12-31");
+  CHECK(format_timestamp(sys_seconds{last + days{1}}) == "10000-01-01T00:00:00Z");  // past the text forms
 }
