@@ -64,38 +64,59 @@ void append_utf8(std::string& out, char32_t cp) {
   }
 }
 
+// Printable ASCII without quotes or backslashes, as nearly every cell is: what clean_line
+// and JSON escaping leave as it is, so it is copied without either pass.
+bool plain_text(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+           auto u = static_cast<unsigned char>(c);
+           return u - 0x20u < 0x5Fu && c != '"' && c != '\\';
+         });
+}
+
+constexpr std::string_view paragraph_open = R"({"type":"paragraph","content":[{"type":"text","text":)";
+constexpr std::string_view paragraph_close = "}]}";
+constexpr std::string_view empty_paragraph = R"({"type":"paragraph","content":[]})";
+
 void append_adf_paragraph(std::string& out, std::string_view text) {
-  // Nearly every cell is printable ASCII without quotes or backslashes: what clean_line and
-  // JSON escaping would leave as it is, copied without either pass.
-  bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u - 0x20u < 0x5Fu && c != '"' && c != '\\';
-  });
-  if (plain) {
-    out += R"({"type":"paragraph","content":[{"type":"text","text":")";
+  if (plain_text(text)) {
+    out += paragraph_open;
+    out += '"';
     out += text;
-    out += "\"}]}";
+    out += '"';
+    out += paragraph_close;
     return;
   }
   std::string clean = clean_line(text);
   if (clean.empty()) {
-    out += R"({"type":"paragraph","content":[]})";
+    out += empty_paragraph;
     return;
   }
-  out += R"({"type":"paragraph","content":[{"type":"text","text":)";
+  out += paragraph_open;
   append_json_string(out, clean);
-  out += "}]}";
+  out += paragraph_close;
 }
 
-void append_adf_row(std::string& out, std::string_view cell_type, std::vector<std::string> const& cells,
-                    std::size_t width) {
+// A row is most of a description's bytes: a plain cell is written as three pieces.
+void append_adf_row(std::string& out, bool header, std::vector<std::string> const& cells, std::size_t width) {
+  constexpr std::string_view header_open = R"({"type":"tableHeader","attrs":{},"content":[)";
+  constexpr std::string_view cell_open = R"({"type":"tableCell","attrs":{},"content":[)";
+  constexpr std::string_view header_plain =
+      R"({"type":"tableHeader","attrs":{},"content":[{"type":"paragraph","content":[{"type":"text","text":")";
+  constexpr std::string_view cell_plain =
+      R"({"type":"tableCell","attrs":{},"content":[{"type":"paragraph","content":[{"type":"text","text":")";
+  constexpr std::string_view plain_close = R"("}]}]})";
   out += R"({"type":"tableRow","content":[)";
   for (std::size_t i = 0; i < width; ++i) {
     if (i > 0) out += ',';
-    out += R"({"type":")";
-    out += cell_type;
-    out += R"(","attrs":{},"content":[)";
-    append_adf_paragraph(out, i < cells.size() ? std::string_view{cells[i]} : std::string_view{});
+    std::string_view text = i < cells.size() ? std::string_view{cells[i]} : std::string_view{};
+    if (plain_text(text)) {
+      out += header ? header_plain : cell_plain;
+      out += text;
+      out += plain_close;
+      continue;
+    }
+    out += header ? header_open : cell_open;
+    append_adf_paragraph(out, text);
     out += "]}";
   }
   out += "]}";
@@ -164,7 +185,21 @@ std::string cut_utf16(std::string_view text, std::size_t max_units) {
 
 std::string adf_document_text(std::vector<text_block> const& blocks) {
   std::string out;
-  out.reserve(256 + blocks.size() * 128);
+  // Sized once: a plain cell is its text and 105 bytes of ADF around it, a paragraph its
+  // text and 60. Growing a description of many lines by doubling costs more than writing it.
+  std::size_t size = 64;
+  for (auto const& block : blocks) {
+    if (auto const* p = std::get_if<std::string>(&block)) {
+      size += p->size() + 64;
+      continue;
+    }
+    auto const& t = std::get<table_block>(block);
+    size += 96 + (t.rows.size() + 1) * (32 + t.header.size() * 108);
+    for (auto const& h : t.header) size += h.size();
+    for (auto const& r : t.rows)
+      for (auto const& c : r) size += c.size();
+  }
+  out.reserve(size + size / 8);  // cells that need escaping grow
   out += R"({"type":"doc","version":1,"content":[)";
   bool first = true;
   for (auto const& block : blocks) {
@@ -175,12 +210,11 @@ std::string adf_document_text(std::vector<text_block> const& blocks) {
       continue;
     }
     auto const& t = std::get<table_block>(block);
-    out.reserve(out.size() + (t.rows.size() + 1) * t.header.size() * 112);
     out += R"({"type":"table","attrs":{"isNumberColumnEnabled":false,"layout":"default"},"content":[)";
-    append_adf_row(out, "tableHeader", t.header, t.header.size());
+    append_adf_row(out, true, t.header, t.header.size());
     for (auto const& r : t.rows) {
       out += ',';
-      append_adf_row(out, "tableCell", r, t.header.size());
+      append_adf_row(out, false, r, t.header.size());
     }
     out += "]}";
   }

@@ -1,6 +1,7 @@
 #include "engine/content_hash.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -13,27 +14,30 @@ namespace mlc::engine {
 
 namespace {
 
+void write_canonical(boost::json::value const& value, std::string& out);
+
+void write_canonical(boost::json::object const& obj, std::string& out) {
+  std::vector<boost::json::key_value_pair const*> members;
+  members.reserve(obj.size());
+  for (auto const& kv : obj) members.push_back(&kv);
+  std::sort(members.begin(), members.end(), [](auto const* a, auto const* b) { return a->key() < b->key(); });
+  out += '{';
+  bool first = true;
+  for (auto const* kv : members) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, kv->key());
+    out += ':';
+    write_canonical(kv->value(), out);
+  }
+  out += '}';
+}
+
 void write_canonical(boost::json::value const& value, std::string& out) {
   switch (value.kind()) {
-    case boost::json::kind::object: {
-      auto const& obj = value.get_object();
-      std::vector<boost::json::key_value_pair const*> members;
-      members.reserve(obj.size());
-      for (auto const& kv : obj) members.push_back(&kv);
-      std::sort(members.begin(), members.end(),
-                [](auto const* a, auto const* b) { return a->key() < b->key(); });
-      out += '{';
-      bool first = true;
-      for (auto const* kv : members) {
-        if (!first) out += ',';
-        first = false;
-        append_json_string(out, kv->key());
-        out += ':';
-        write_canonical(kv->value(), out);
-      }
-      out += '}';
+    case boost::json::kind::object:
+      write_canonical(value.get_object(), out);
       break;
-    }
     case boost::json::kind::array: {
       out += '[';
       bool first = true;
@@ -48,7 +52,22 @@ void write_canonical(boost::json::value const& value, std::string& out) {
     case boost::json::kind::string:
       append_json_string(out, value.get_string());
       break;
-    default:
+    // Integers, booleans and null as Boost.JSON writes them, without a serializer each.
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64: {
+      char digits[24];
+      auto [end, ec] = value.is_int64() ? std::to_chars(digits, digits + sizeof digits, value.get_int64())
+                                        : std::to_chars(digits, digits + sizeof digits, value.get_uint64());
+      out.append(digits, end);
+      break;
+    }
+    case boost::json::kind::bool_:
+      out += value.get_bool() ? "true" : "false";
+      break;
+    case boost::json::kind::null:
+      out += "null";
+      break;
+    default:  // doubles: Boost.JSON's own form ("1.5E0")
       out += boost::json::serialize(value);
   }
 }
@@ -112,5 +131,12 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 std::string content_hash(boost::json::value const& value) { return sha256_hex(canonical_json(value)); }
+
+std::string content_hash(boost::json::object const& value) {
+  std::string text;
+  text.reserve(1024);
+  write_canonical(value, text);
+  return sha256_hex(text);
+}
 
 }  // namespace mlc::engine

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 namespace mlc::engine {
@@ -24,5 +25,7 @@ std::string sha256_hex(std::string_view bytes);
 // sha256_hex(canonical_json(value)): identical mapped content gives an identical hash, any
 // change to a field, label, description or fact gives a different one.
 std::string content_hash(boost::json::value const& value);
+// The same for an object, without copying it into a value first.
+std::string content_hash(boost::json::object const& value);
 
 }  // namespace mlc::engine

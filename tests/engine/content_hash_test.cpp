@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 using namespace mlc::engine;
 
@@ -27,4 +28,14 @@ TEST_CASE("content hash is stable across key order and changes with any content"
   CHECK(content_hash(a) != content_hash(d));  // number vs string is a change
   auto e = boost::json::parse(R"({"fields":{"summary":"PO 1 ","customfield_1":12480},"facts":{"amount":"12480"}})");
   CHECK(content_hash(a) != content_hash(e));
+}
+
+TEST_CASE("canonical JSON writes scalars as Boost.JSON serializes them, and objects hash alike either way") {
+  // Stored hashes were computed with Boost.JSON's serializer for every scalar.
+  auto v = boost::json::parse(R"([0,-1,9223372036854775807,-9223372036854775808,18446744073709551615,
+                                  true,false,null,1.5,-0.0,1e300,"t"])");
+  for (auto const& item : v.as_array()) CHECK(canonical_json(item) == boost::json::serialize(item));
+  auto const o = boost::json::parse(R"({"z":[1,{"b":true,"a":null}],"a":-7,"m":"x"})").as_object();
+  CHECK(content_hash(o) == content_hash(boost::json::value(o)));
+  CHECK(content_hash(o) == sha256_hex(R"({"a":-7,"m":"x","z":[1,{"a":null,"b":true}]})"));
 }
