@@ -122,11 +122,6 @@ void append_adf_row(std::string& out, bool header, std::vector<std::string> cons
   out += "]}";
 }
 
-std::string wiki_cell(std::string const& text) {
-  std::string escaped = wiki_escape(text);
-  return escaped.empty() ? " " : escaped;
-}
-
 }  // namespace
 
 std::string clean_line(std::string_view text) {
@@ -227,17 +222,41 @@ json::object adf_document(std::vector<text_block> const& blocks) {
   return std::move(doc.as_object());
 }
 
-std::string wiki_escape(std::string_view text) {
-  constexpr std::string_view special = "|{}[]*_-+^~?!#";
-  std::string out;
+namespace {
+
+constexpr std::string_view wiki_special = "|{}[]*_-+^~?!#";
+
+void append_wiki_escaped(std::string& out, std::string_view text) {
+  // Printable ASCII with no markup character, as most values are, is its own escape.
+  bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) - 0x20u < 0x5Fu && c != '\\' && wiki_special.find(c) == std::string_view::npos;
+  });
+  if (plain) {
+    out += text;
+    return;
+  }
   for (char c : clean_line(text)) {
     if (c == '\\') {
       out += "&#92;";
     } else {
-      if (special.find(c) != std::string_view::npos) out += '\\';
+      if (wiki_special.find(c) != std::string_view::npos) out += '\\';
       out += c;
     }
   }
+}
+
+// A cell: escaped, or a single space when empty ("||" would start a header cell).
+void append_wiki_cell(std::string& out, std::string_view text) {
+  auto before = out.size();
+  append_wiki_escaped(out, text);
+  if (out.size() == before) out += ' ';
+}
+
+}  // namespace
+
+std::string wiki_escape(std::string_view text) {
+  std::string out;
+  append_wiki_escaped(out, text);
   return out;
 }
 
@@ -246,15 +265,21 @@ std::string wiki_document(std::vector<text_block> const& blocks) {
   for (auto const& block : blocks) {
     if (!out.empty()) out += "\n\n";
     if (auto const* p = std::get_if<std::string>(&block)) {
-      out += wiki_escape(*p);
+      append_wiki_escaped(out, *p);
       continue;
     }
     auto const& t = std::get<table_block>(block);
     out += "||";
-    for (auto const& h : t.header) out += wiki_cell(h) + "||";
+    for (auto const& h : t.header) {
+      append_wiki_cell(out, h);
+      out += "||";
+    }
     for (auto const& r : t.rows) {
       out += "\n|";
-      for (std::size_t i = 0; i < t.header.size(); ++i) out += wiki_cell(i < r.size() ? r[i] : "") + "|";
+      for (std::size_t i = 0; i < t.header.size(); ++i) {
+        append_wiki_cell(out, i < r.size() ? std::string_view{r[i]} : std::string_view{});
+        out += '|';
+      }
     }
   }
   return out;

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "engine/content_hash.hpp"
 #include "storage/keys.hpp"
 
 namespace mlc::engine {
@@ -46,25 +47,38 @@ std::optional<entity> parse_entity(std::string_view name) {
   return std::nullopt;
 }
 
-json::object issue_entry::to_json() const {
-  auto o = fields_json();
-  o["state"] = state;
-  return o;
-}
+json::object issue_entry::to_json() const { return json::parse(to_text()).as_object(); }
 
-json::object issue_entry::fields_json() const {
-  json::object o;
-  o["key"] = key;
-  o["id"] = id;
-  o["hash"] = hash;
-  if (intent_at) o["intent_at"] = format_timestamp(*intent_at);
-  o["workflow"] = workflow;
-  o["linked"] = linked;
-  if (link_sent) o["link_sent"] = true;
-  if (!comment_for.empty()) o["comment_for"] = comment_for;
-  o["record_updated"] = record_updated;
-  if (!source_hash.empty()) o["source_hash"] = source_hash;
-  return o;
+std::string issue_entry::to_text() const {
+  // Written as text: an entry is written for every record synced, and building it as an
+  // object first would deep-copy the state into it.
+  std::string out;
+  out.reserve(256 + key.size() + hash.size() + source_hash.size() + comment_for.size());
+  auto text = [&](std::string_view name, std::string_view value) {
+    out += out.empty() ? '{' : ',';
+    append_json_string(out, name);
+    out += ':';
+    append_json_string(out, value);
+  };
+  auto flag = [&](std::string_view name, bool value) {
+    out += ',';
+    append_json_string(out, name);
+    out += value ? ":true" : ":false";
+  };
+  text("key", key);
+  text("id", id);
+  text("hash", hash);
+  if (intent_at) text("intent_at", format_timestamp(*intent_at));
+  text("workflow", workflow);
+  flag("linked", linked);
+  if (link_sent) flag("link_sent", true);
+  if (!comment_for.empty()) text("comment_for", comment_for);
+  text("record_updated", record_updated);
+  if (!source_hash.empty()) text("source_hash", source_hash);
+  out += ",\"state\":";
+  out += json::serialize(state);
+  out += '}';
+  return out;
 }
 
 std::optional<issue_entry> issue_entry::from_json(std::string_view text) {
@@ -227,13 +241,7 @@ storage::write_op tenant_store::put_watermark(entity e, watermark const& wm) con
 }
 
 storage::write_op tenant_store::put_issue(entity e, std::string_view record_id, issue_entry const& entry) const {
-  // to_json() without deep-copying the (large) state into it first.
-  auto text = json::serialize(entry.fields_json());
-  text.pop_back();  // '}'
-  text += ",\"state\":";
-  text += json::serialize(entry.state);
-  text += '}';
-  return {column::issue_map, record_key(e, record_id), std::move(text)};
+  return {column::issue_map, record_key(e, record_id), entry.to_text()};
 }
 
 storage::write_op tenant_store::drop_issue(entity e, std::string_view record_id) const {

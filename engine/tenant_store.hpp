@@ -46,8 +46,8 @@ struct issue_entry {
   // mapping): equal means nothing to map or write, without mapping again.
   std::string source_hash;
 
+  std::string to_text() const;  // the stored JSON text
   boost::json::object to_json() const;
-  boost::json::object fields_json() const;  // to_json() without "state"
   static std::optional<issue_entry> from_json(std::string_view text);
 };
 

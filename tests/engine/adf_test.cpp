@@ -156,3 +156,21 @@ TEST_CASE("the ADF document's text is in the form Boost.JSON serializes, byte fo
     CHECK(boost::json::serialize(boost::json::parse(text)) == text);
   }
 }
+
+TEST_CASE("wiki escaping of any text is its cleaned line with every markup character escaped") {
+  std::uint64_t seed = 99;
+  for (int i = 0; i < 500; ++i) {
+    // Plain runs too, so both the copied-as-is and the escaped paths are compared.
+    auto text = i % 3 == 0 ? std::string("Plain text 42 @ ok") : awkward_text(seed, static_cast<std::size_t>(i % 30));
+    std::string expected;
+    for (char c : clean_line(text)) {
+      if (c == '\\') expected += "&#92;";
+      else expected += std::string_view("|{}[]*_-+^~?!#").find(c) != std::string_view::npos ? std::string{'\\', c}
+                                                                                          : std::string{c};
+    }
+    INFO("case " << i);
+    CHECK(wiki_escape(text) == expected);
+    auto doc = wiki_document({table_block{{"H"}, {{text}}}});
+    CHECK(doc == "||H||\n|" + (expected.empty() ? std::string(" ") : expected) + "|");
+  }
+}

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "engine/tenant_store.hpp"
@@ -91,6 +92,42 @@ TEST_CASE("an issue entry with only a create intent round-trips") {
   CHECK(back->intent_at == intent.intent_at);
   CHECK_FALSE(engine::issue_entry::from_json("not json"));
   CHECK_FALSE(engine::parked_record::from_json(R"({"entity":"nonsense"})"));
+}
+
+TEST_CASE("an issue entry with every member set round-trips through its stored text") {
+  engine::issue_entry e;
+  e.key = "OPS-12";
+  e.id = "10012";
+  e.hash = "h\"1";
+  e.state = boost::json::parse(R"({"fields":{"summary":"PO \"1\"\n","customfield_1":12.5},"facts":{"workflow":"none"}})")
+                .as_object();
+  e.intent_at = engine::sys_seconds{seconds{1'800'000'000}};
+  e.workflow = "closed";
+  e.linked = true;
+  e.link_sent = true;
+  e.comment_for = "c\\2";
+  e.record_updated = "2026-01-31T10:00:00Z";
+  e.source_hash = "s3";
+  auto text = e.to_text();
+  CHECK(boost::json::parse(text).as_object() == e.to_json());
+  auto back = engine::issue_entry::from_json(text);
+  REQUIRE(back);
+  CHECK(back->key == e.key);
+  CHECK(back->id == e.id);
+  CHECK(back->hash == e.hash);
+  CHECK(back->state == e.state);
+  CHECK(back->intent_at == e.intent_at);
+  CHECK(back->workflow == e.workflow);
+  CHECK(back->linked);
+  CHECK(back->link_sent);
+  CHECK(back->comment_for == e.comment_for);
+  CHECK(back->record_updated == e.record_updated);
+  CHECK(back->source_hash == e.source_hash);
+  // Members left at their defaults stay out of the text (older entries had none of them).
+  engine::issue_entry plain;
+  auto plain_text = plain.to_text();
+  for (auto absent : {"intent_at", "link_sent", "comment_for", "source_hash"}) CHECK(plain_text.find(absent) == std::string::npos);
+  CHECK(boost::json::parse(plain_text).at("linked") == false);
 }
 
 TEST_CASE("supplier cache entries keep their fetch time") {
