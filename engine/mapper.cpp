@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <type_traits>
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -267,32 +268,46 @@ bool desired_state::has_field(std::string_view key) const {
          std::any_of(texts.begin(), texts.end(), [&](field_text const& t) { return t.key == key; });
 }
 
-json::object desired_state::to_json() const {
+namespace {
+
+// desired_state::to_json(), copying the fields from a const state or moving them out of one
+// that is given up (take_json).
+template <class State>
+json::object stored_form(State& state) {
+  constexpr bool take = !std::is_const_v<State>;
   auto digest_of = [](std::string digest) {
     json::object out;
     out[digest_key] = std::move(digest);
     return out;
   };
   json::object stored_fields;
-  stored_fields.reserve(fields.size() + texts.size());
-  for (auto const& kv : fields) {
+  stored_fields.reserve(state.fields.size() + state.texts.size());
+  for (auto& kv : state.fields) {
     bool small = kv.value().is_number() || kv.value().is_bool() || kv.value().is_null() ||
                  (kv.value().is_string() && kv.value().get_string().size() < digest_over / 2);
-    if (small) {
-      stored_fields.emplace(kv.key(), kv.value());
-      continue;
-    }
-    auto text = json::serialize(kv.value());
-    if (text.size() <= digest_over) stored_fields.emplace(kv.key(), kv.value());
-    else stored_fields.emplace(kv.key(), digest_of(value_digest(text)));
+    auto text = small ? std::string{} : json::serialize(kv.value());
+    if (!small && text.size() > digest_over) stored_fields.emplace(kv.key(), digest_of(value_digest(text)));
+    else if constexpr (take) stored_fields.emplace(kv.key(), std::move(kv.value()));
+    else stored_fields.emplace(kv.key(), kv.value());
   }
-  for (auto const& t : texts) {
+  for (auto const& t : state.texts) {
     if (t.json.size() <= digest_over) stored_fields.emplace(t.key, json::parse(t.json));
     else stored_fields.emplace(t.key, digest_of(t.digest));
   }
   json::object out;
   out["fields"] = std::move(stored_fields);
-  out["facts"] = facts;
+  out["facts"] = state.facts;
+  return out;
+}
+
+}  // namespace
+
+json::object desired_state::to_json() const { return stored_form(*this); }
+
+json::object desired_state::take_json() {
+  auto out = stored_form(*this);
+  fields = {};
+  texts = {};
   return out;
 }
 

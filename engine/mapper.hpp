@@ -117,6 +117,9 @@ struct desired_state {
   // {"fields":…,"facts":…}: what the issue map stores and content_hash() hashes. Long
   // field values (the description) are stored as {"$digest": sha256 of the value's JSON}.
   boost::json::object to_json() const;
+  // to_json() for a state whose fields are no longer needed (its create body is written):
+  // they are moved into the result instead of copied, and `fields` and `texts` left empty.
+  boost::json::object take_json();
 };
 
 inline constexpr std::string_view source_property_key = "ml-connector.source";

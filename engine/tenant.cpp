@@ -276,13 +276,11 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
     }
     if (failure) continue;  // process() meets the same failure on its own and sorts it
     a.source = source_hash(*r, a.supplier_name);
-    a.sent.state = a.desired->to_json();
-    a.sent.hash = content_hash(a.sent.state);
     bodies.push_back(create_body(*a.desired));
     // The mapped fields are large and process() needs only the label and the workflow
-    // target of a record whose create went ahead.
-    a.desired->fields = {};
-    a.desired->texts = {};
+    // target of a record whose create went ahead: they move into the stored state.
+    a.sent.state = a.desired->take_json();
+    a.sent.hash = content_hash(a.sent.state);
     ids.push_back(r->id);
     ahead.emplace(r->id, std::move(a));
     past = i + 1;

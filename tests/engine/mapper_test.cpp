@@ -451,3 +451,24 @@ TEST_CASE("long field values are stored as digests and still diff exactly") {
   CHECK_FALSE(diff(legacy, before, jira_flavour::cloud).edit);
   CHECK(diff(legacy, after, jira_flavour::cloud).edit);
 }
+
+TEST_CASE("take_json gives the stored state to_json gives and leaves the fields empty") {
+  for (auto flavour : {jira_flavour::cloud, jira_flavour::data_center}) {
+    auto s = settings();
+    s.flavour = flavour;
+    auto po = order();
+    po.lines.resize(30, po.lines.front());  // a description long enough to be digested
+    std::vector<desired_state> states;
+    states.push_back(map_purchase_order(po, std::string("Acme Metals"), s));
+    states.push_back(map_supplier_invoice(invoice(), std::string("Acme Metals"), s));
+    for (auto& state : states) {
+      auto const expected = state.to_json();
+      auto const label = state.label;
+      CHECK(state.take_json() == expected);
+      CHECK(state.fields.empty());
+      CHECK(state.texts.empty());
+      CHECK(state.label == label);  // what process() still reads is kept
+      CHECK(state.facts == expected.at("facts"));
+    }
+  }
+}
