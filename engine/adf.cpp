@@ -64,8 +64,8 @@ void append_utf8(std::string& out, char32_t cp) {
   }
 }
 
-// Printable ASCII without quotes or backslashes, as nearly every cell is: what clean_line
-// and JSON escaping leave as it is, so it is copied without either pass.
+// Printable ASCII without quotes or backslashes, as nearly every table cell is: what
+// clean_line and JSON escaping leave as it is, so it is copied without either pass.
 bool plain_text(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
            auto u = static_cast<unsigned char>(c);
@@ -96,27 +96,14 @@ void append_adf_paragraph(std::string& out, std::string_view text) {
   out += paragraph_close;
 }
 
-// A row is most of a description's bytes: a plain cell is written as three pieces.
 void append_adf_row(std::string& out, bool header, std::vector<std::string> const& cells, std::size_t width) {
   constexpr std::string_view header_open = R"({"type":"tableHeader","attrs":{},"content":[)";
   constexpr std::string_view cell_open = R"({"type":"tableCell","attrs":{},"content":[)";
-  constexpr std::string_view header_plain =
-      R"({"type":"tableHeader","attrs":{},"content":[{"type":"paragraph","content":[{"type":"text","text":")";
-  constexpr std::string_view cell_plain =
-      R"({"type":"tableCell","attrs":{},"content":[{"type":"paragraph","content":[{"type":"text","text":")";
-  constexpr std::string_view plain_close = R"("}]}]})";
   out += R"({"type":"tableRow","content":[)";
   for (std::size_t i = 0; i < width; ++i) {
     if (i > 0) out += ',';
-    std::string_view text = i < cells.size() ? std::string_view{cells[i]} : std::string_view{};
-    if (plain_text(text)) {
-      out += header ? header_plain : cell_plain;
-      out += text;
-      out += plain_close;
-      continue;
-    }
     out += header ? header_open : cell_open;
-    append_adf_paragraph(out, text);
+    append_adf_paragraph(out, i < cells.size() ? std::string_view{cells[i]} : std::string_view{});
     out += "]}";
   }
   out += "]}";
@@ -180,8 +167,8 @@ std::string cut_utf16(std::string_view text, std::size_t max_units) {
 
 std::string adf_document_text(std::vector<text_block> const& blocks) {
   std::string out;
-  // Sized once: a plain cell is its text and 105 bytes of ADF around it, a paragraph its
-  // text and 60. Growing a description of many lines by doubling costs more than writing it.
+  // Sized once: a plain cell is its text and about 105 bytes of ADF around it, a paragraph
+  // its text and 60. Growing a description of many lines by doubling costs more than writing it.
   std::size_t size = 64;
   for (auto const& block : blocks) {
     if (auto const* p = std::get_if<std::string>(&block)) {
