@@ -192,7 +192,9 @@ def main():
         print(f"duplicates={verdict['duplicates']} missing={verdict['missing']} stale={verdict['stale']} "
               f"faults={n_faults} requests={requests} orphans={verdict['orphans']} duplicate_comments={verdict['duplicate_comments']} duplicate_links={verdict['duplicate_links']} records={verdict['records']} "
               f"issues={verdict['issues']} seed={seed}", flush=True)
-        return world.finish(verdict, unexpected)
+        status = world.finish(verdict, unexpected)
+        ok = status == 0  # a passing run's working directory (RocksDB, logs) is removed
+        return status
     except Exception as e:
         log(f"harness error: {e}")
         return 2
