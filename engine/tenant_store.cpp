@@ -29,11 +29,36 @@ std::string time_with_micros(std::chrono::system_clock::time_point at) {
   auto secs = std::chrono::floor<std::chrono::seconds>(at);
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(at - secs).count();
   auto text = format_timestamp(secs);  // "...:SSZ"
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(micros));
   text.pop_back();
-  return text + frac;
+  char frac[8] = {'.'};
+  for (int i = 6; i >= 1; --i, micros /= 10) frac[i] = static_cast<char>('0' + micros % 10);
+  frac[7] = 'Z';
+  text.append(frac, sizeof frac);
+  return text;
 }
+
+// A JSON object written member by member, escaped as Boost.JSON escapes (entries are
+// written for every record synced: no object is built to be serialized).
+struct object_writer {
+  std::string out;
+  void key(std::string_view name) {
+    out += out.empty() ? '{' : ',';
+    append_json_string(out, name);
+    out += ':';
+  }
+  void text(std::string_view name, std::string_view value) {
+    key(name);
+    append_json_string(out, value);
+  }
+  void flag(std::string_view name, bool value) {
+    key(name);
+    out += value ? "true" : "false";
+  }
+  std::string finish() {
+    out += out.empty() ? "{}" : "}";
+    return std::move(out);
+  }
+};
 
 }  // namespace
 
@@ -50,35 +75,21 @@ std::optional<entity> parse_entity(std::string_view name) {
 json::object issue_entry::to_json() const { return json::parse(to_text()).as_object(); }
 
 std::string issue_entry::to_text() const {
-  // Written as text: an entry is written for every record synced, and building it as an
-  // object first would deep-copy the state into it.
-  std::string out;
-  out.reserve(256 + key.size() + hash.size() + source_hash.size() + comment_for.size());
-  auto text = [&](std::string_view name, std::string_view value) {
-    out += out.empty() ? '{' : ',';
-    append_json_string(out, name);
-    out += ':';
-    append_json_string(out, value);
-  };
-  auto flag = [&](std::string_view name, bool value) {
-    out += ',';
-    append_json_string(out, name);
-    out += value ? ":true" : ":false";
-  };
-  text("key", key);
-  text("id", id);
-  text("hash", hash);
-  if (intent_at) text("intent_at", format_timestamp(*intent_at));
-  text("workflow", workflow);
-  flag("linked", linked);
-  if (link_sent) flag("link_sent", true);
-  if (!comment_for.empty()) text("comment_for", comment_for);
-  text("record_updated", record_updated);
-  if (!source_hash.empty()) text("source_hash", source_hash);
-  out += ",\"state\":";
-  out += json::serialize(state);
-  out += '}';
-  return out;
+  object_writer w;
+  w.out.reserve(256 + key.size() + hash.size() + source_hash.size() + comment_for.size());
+  w.text("key", key);
+  w.text("id", id);
+  w.text("hash", hash);
+  if (intent_at) w.text("intent_at", format_timestamp(*intent_at));
+  w.text("workflow", workflow);
+  w.flag("linked", linked);
+  if (link_sent) w.flag("link_sent", true);
+  if (!comment_for.empty()) w.text("comment_for", comment_for);
+  w.text("record_updated", record_updated);
+  if (!source_hash.empty()) w.text("source_hash", source_hash);
+  w.key("state");
+  w.out += json::serialize(state);
+  return w.finish();
 }
 
 std::optional<issue_entry> issue_entry::from_json(std::string_view text) {
@@ -271,14 +282,15 @@ storage::write_op tenant_store::put_supplier(std::string_view code, std::string_
 storage::write_op tenant_store::audit(entity e, std::string_view record_id, std::string_view action,
                                       std::string_view issue, std::string_view message) const {
   auto now = std::chrono::system_clock::now();
-  json::object o;
-  o["time"] = time_with_micros(now);
-  o["entity"] = entity_name(e);
-  o["record"] = record_id;
-  o["action"] = action;
-  if (!issue.empty()) o["issue"] = issue;
-  if (!message.empty()) o["message"] = message;
-  return {column::audit, store_->next_audit_key(tenant_, now), json::serialize(o)};
+  object_writer w;
+  w.out.reserve(128 + record_id.size() + issue.size() + message.size());
+  w.text("time", time_with_micros(now));
+  w.text("entity", entity_name(e));
+  w.text("record", record_id);
+  w.text("action", action);
+  if (!issue.empty()) w.text("issue", issue);
+  if (!message.empty()) w.text("message", message);
+  return {column::audit, store_->next_audit_key(tenant_, now), w.finish()};
 }
 
 }  // namespace mlc::engine

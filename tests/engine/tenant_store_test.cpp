@@ -130,6 +130,35 @@ TEST_CASE("an issue entry with every member set round-trips through its stored t
   CHECK(boost::json::parse(plain_text).at("linked") == false);
 }
 
+TEST_CASE("audit entries keep any text and a microsecond UTC time") {
+  test::temp_dir dir;
+  auto store = storage::store::open(dir.path());
+  engine::tenant_store t(store, "acme");
+  auto const before = system_clock::now();
+  std::string const message = "total 1 \u2192 2; \"quoted\"\\ and a\nnewline";
+  store->commit_now({t.audit(engine::entity::purchase_order, "PO\"1", "updated", "OPS-1", message),
+                     t.audit(engine::entity::supplier_invoice, "INV-2", "unchanged", "", "")});
+  auto entries = t.audit(10);
+  REQUIRE(entries.size() == 2);
+  auto const& e = entries[1];
+  CHECK(e.entity == "purchase_orders");
+  CHECK(e.record == "PO\"1");
+  CHECK(e.action == "updated");
+  CHECK(e.issue == "OPS-1");
+  CHECK(e.message == message);
+  CHECK(entries[0].issue.empty());
+  CHECK(entries[0].message.empty());
+  // "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", within a few seconds of the write.
+  REQUIRE(e.time.size() == 27);
+  CHECK(e.time[19] == '.');
+  CHECK(e.time.back() == 'Z');
+  CHECK(e.time.substr(20, 6).find_first_not_of("0123456789") == std::string::npos);
+  auto at = engine::parse_timestamp(e.time.substr(0, 19) + "Z");
+  REQUIRE(at);
+  CHECK(*at >= floor<seconds>(before));
+  CHECK(*at <= floor<seconds>(system_clock::now()));
+}
+
 TEST_CASE("supplier cache entries keep their fetch time") {
   test::temp_dir dir;
   auto store = storage::store::open(dir.path());
