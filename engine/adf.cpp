@@ -14,6 +14,9 @@ namespace json = boost::json;
 
 namespace {
 
+// ' ' to '~': what clean_line keeps as it is.
+bool printable_ascii(char c) { return static_cast<unsigned char>(c) - 0x20u < 0x5Fu; }
+
 // Decodes one code point at `pos` (advancing it); U+FFFD for invalid or overlong sequences,
 // surrogates and values past U+10FFFF, consuming one byte so decoding always progresses.
 char32_t next_code_point(std::string_view s, std::size_t& pos) {
@@ -67,10 +70,8 @@ void append_utf8(std::string& out, char32_t cp) {
 // Printable ASCII without quotes or backslashes, as nearly every table cell is: what
 // clean_line and JSON escaping leave as it is, so it is copied without either pass.
 bool plain_text(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-           auto u = static_cast<unsigned char>(c);
-           return u - 0x20u < 0x5Fu && c != '"' && c != '\\';
-         });
+  return !text.empty() && std::all_of(text.begin(), text.end(),
+                                      [](char c) { return printable_ascii(c) && c != '"' && c != '\\'; });
 }
 
 constexpr std::string_view paragraph_open = R"({"type":"paragraph","content":[{"type":"text","text":)";
@@ -118,7 +119,7 @@ std::string clean_line(std::string_view text) {
   while (pos < text.size()) {
     // Printable ASCII, nearly all of it, is copied a run at a time.
     auto run = pos;
-    while (run < text.size() && static_cast<unsigned char>(text[run]) - 0x20u < 0x5Fu) ++run;
+    while (run < text.size() && printable_ascii(text[run])) ++run;
     out.append(text.substr(pos, run - pos));
     pos = run;
     if (pos == text.size()) break;
@@ -216,7 +217,7 @@ constexpr std::string_view wiki_special = "|{}[]*_-+^~?!#";
 void append_wiki_escaped(std::string& out, std::string_view text) {
   // Printable ASCII with no markup character, as most values are, is its own escape.
   bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) - 0x20u < 0x5Fu && c != '\\' && wiki_special.find(c) == std::string_view::npos;
+    return printable_ascii(c) && c != '\\' && wiki_special.find(c) == std::string_view::npos;
   });
   if (plain) {
     out += text;

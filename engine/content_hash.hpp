@@ -2,6 +2,8 @@
 // Stable fingerprints of mapped content, so a re-read record that Jira already reflects is
 // dropped without a write (DESIGN §4 "drop what is already reflected").
 // Pure functions; no shared state.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,38 @@ std::string canonical_json(boost::json::value const& value);
 // Appends `text` as a JSON string literal, escaped exactly as Boost.JSON's serializer
 // escapes it, so text written with it equals the serialized value byte for byte.
 void append_json_string(std::string& out, std::string_view text);
+
+// A JSON object appended to `out` member by member, in the form Boost.JSON serializes, for
+// what is written once per record (no object built only to be serialized). Nested objects
+// write into the same string with a writer of their own.
+struct json_object_writer {
+  std::string& out;
+  bool first = true;
+  void key(std::string_view name) {
+    out += first ? '{' : ',';
+    first = false;
+    append_json_string(out, name);
+    out += ':';
+  }
+  void text(std::string_view name, std::string_view value) {
+    key(name);
+    append_json_string(out, value);
+  }
+  void optional_text(std::string_view name, std::optional<std::string> const& value) {
+    if (value) return text(name, *value);
+    key(name);
+    out += "null";
+  }
+  void flag(std::string_view name, bool value) {
+    key(name);
+    out += value ? "true" : "false";
+  }
+  void integer(std::string_view name, std::int64_t value) {
+    key(name);
+    out += std::to_string(value);
+  }
+  void finish() { out += first ? "{}" : "}"; }
+};
 
 // Lower-case hex SHA-256 of `bytes` (64 characters).
 std::string sha256_hex(std::string_view bytes);

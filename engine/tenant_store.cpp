@@ -37,29 +37,6 @@ std::string time_with_micros(std::chrono::system_clock::time_point at) {
   return text;
 }
 
-// A JSON object written member by member, escaped as Boost.JSON escapes (entries are
-// written for every record synced: no object is built to be serialized).
-struct object_writer {
-  std::string out;
-  void key(std::string_view name) {
-    out += out.empty() ? '{' : ',';
-    append_json_string(out, name);
-    out += ':';
-  }
-  void text(std::string_view name, std::string_view value) {
-    key(name);
-    append_json_string(out, value);
-  }
-  void flag(std::string_view name, bool value) {
-    key(name);
-    out += value ? "true" : "false";
-  }
-  std::string finish() {
-    out += out.empty() ? "{}" : "}";
-    return std::move(out);
-  }
-};
-
 }  // namespace
 
 std::string_view entity_name(entity e) {
@@ -75,8 +52,11 @@ std::optional<entity> parse_entity(std::string_view name) {
 json::object issue_entry::to_json() const { return json::parse(to_text()).as_object(); }
 
 std::string issue_entry::to_text() const {
-  object_writer w;
-  w.out.reserve(256 + key.size() + hash.size() + source_hash.size() + comment_for.size());
+  // Written as text: an entry is written for every record synced, and building it as an
+  // object first would deep-copy the state into it.
+  std::string out;
+  out.reserve(256 + key.size() + hash.size() + source_hash.size() + comment_for.size());
+  json_object_writer w{out};
   w.text("key", key);
   w.text("id", id);
   w.text("hash", hash);
@@ -88,8 +68,9 @@ std::string issue_entry::to_text() const {
   w.text("record_updated", record_updated);
   if (!source_hash.empty()) w.text("source_hash", source_hash);
   w.key("state");
-  w.out += json::serialize(state);
-  return w.finish();
+  out += json::serialize(state);
+  w.finish();
+  return out;
 }
 
 std::optional<issue_entry> issue_entry::from_json(std::string_view text) {
@@ -282,15 +263,17 @@ storage::write_op tenant_store::put_supplier(std::string_view code, std::string_
 storage::write_op tenant_store::audit(entity e, std::string_view record_id, std::string_view action,
                                       std::string_view issue, std::string_view message) const {
   auto now = std::chrono::system_clock::now();
-  object_writer w;
-  w.out.reserve(128 + record_id.size() + issue.size() + message.size());
+  std::string out;
+  out.reserve(128 + record_id.size() + issue.size() + message.size());
+  json_object_writer w{out};
   w.text("time", time_with_micros(now));
   w.text("entity", entity_name(e));
   w.text("record", record_id);
   w.text("action", action);
   if (!issue.empty()) w.text("issue", issue);
   if (!message.empty()) w.text("message", message);
-  return {column::audit, store_->next_audit_key(tenant_, now), w.finish()};
+  w.finish();
+  return {column::audit, store_->next_audit_key(tenant_, now), std::move(out)};
 }
 
 }  // namespace mlc::engine

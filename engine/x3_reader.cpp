@@ -145,46 +145,12 @@ awaitable<std::vector<record_result<supplier>>> x3_reader::suppliers(std::vector
   co_return parse_api1_suppliers(answer).records;
 }
 
-namespace {
-
 // Record JSON is written as text: the same bytes as serializing the object with these
 // members in this order (parked records and source hashes stored earlier keep matching).
-struct record_writer {
-  std::string& out;  // shared by a record and its lines
-  bool first = true;
-  void key(std::string_view k) {  // the names below: plain ASCII, nothing to escape
-    out += first ? '{' : ',';
-    first = false;
-    out += '"';
-    out += k;
-    out += "\":";
-  }
-  void text(std::string_view k, std::string_view v) {
-    key(k);
-    append_json_string(out, v);
-  }
-  void optional_text(std::string_view k, std::optional<std::string> const& v) {
-    if (v) return text(k, *v);
-    key(k);
-    out += "null";
-  }
-  void boolean(std::string_view k, bool v) {
-    key(k);
-    out += v ? "true" : "false";
-  }
-  void integer(std::string_view k, std::int64_t v) {
-    key(k);
-    out += std::to_string(v);
-  }
-  void finish() { out += first ? "{}" : "}"; }
-};
-
-}  // namespace
-
 std::string record_json(purchase_order const& po) {
   std::string out;
   out.reserve(256 + po.lines.size() * 160);
-  record_writer w{out};
+  json_object_writer w{out};
   w.text("id", po.id);
   w.text("site", po.site);
   w.text("order_date", po.order_date);
@@ -192,7 +158,7 @@ std::string record_json(purchase_order const& po) {
   w.text("currency", po.currency);
   w.text("total_excl_tax", po.total_excl_tax);
   w.text("total_incl_tax", po.total_incl_tax);
-  w.boolean("closed", po.closed);
+  w.flag("closed", po.closed);
   w.text("receipt_status", po.receipt_status);
   w.text("updated", po.updated);
   w.key("lines");
@@ -200,14 +166,14 @@ std::string record_json(purchase_order const& po) {
   for (std::size_t i = 0; i < po.lines.size(); ++i) {
     auto const& l = po.lines[i];
     if (i > 0) out += ',';
-    record_writer line{out};
+    json_object_writer line{out};
     line.integer("line_number", l.line_number);
     line.text("product", l.product);
     line.text("quantity", l.quantity);
     line.text("unit", l.unit);
     line.text("net_price", l.net_price);
     line.optional_text("expected_receipt", l.expected_receipt);
-    line.boolean("received", l.received);
+    line.flag("received", l.received);
     line.finish();
   }
   out += ']';
@@ -218,7 +184,7 @@ std::string record_json(purchase_order const& po) {
 std::string record_json(supplier_invoice const& inv) {
   std::string out;
   out.reserve(512);
-  record_writer w{out};
+  json_object_writer w{out};
   w.text("id", inv.id);
   w.text("supplier_code", inv.supplier_code);
   w.text("currency", inv.currency);
