@@ -121,6 +121,9 @@ tenant::tenant(asio::any_io_executor ex, node_services services, config::tenant_
   services_.metrics->set_tenant_state(config_.id, paused_ ? metrics::tenant_state::paused : metrics::tenant_state::active);
   for (auto e : all_entities)
     if (auto wm = store_.load_watermark(e)) synced_through_[e] = wm->updated;
+  auto const& names = config_.entities;
+  links_invoices_ = std::find(names.begin(), names.end(), "purchase_orders") != names.end() &&
+                    std::find(names.begin(), names.end(), "supplier_invoices") != names.end();
 }
 
 tenant::~tenant() = default;
@@ -357,8 +360,15 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
     source = source_hash(record, supplier_name);
   }
   bool link_pending = false;
-  if constexpr (std::is_same_v<Record, supplier_invoice>)
+  std::string named_before;  // the order an invoice named when last written, if another one now
+  if constexpr (std::is_same_v<Record, supplier_invoice>) {
+    if (previous && !previous->order.empty() && previous->order != record.purchase_order.value_or("")) {
+      // Pointed at another order in X3: linked again, to that one (the old link stays).
+      named_before = previous->order;
+      previous->linked = false;
+    }
     link_pending = record.purchase_order && previous && !previous->linked;
+  }
   // Re-read and identical to what was last written: no mapping, no Jira request.
   if (previous && !previous->key.empty() && previous->source_hash == source && !parked && !link_pending)
     co_return std::string{"unchanged"};
@@ -393,6 +403,22 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   outcome.entry.record_updated = record.updated;
   outcome.entry.source_hash = source;
   auto extra = std::exchange(carry, {});
+  if constexpr (std::is_same_v<Record, supplier_invoice>) {
+    outcome.entry.order = record.purchase_order.value_or("");
+    if (!named_before.empty()) extra.push_back(store_.drop_order_invoice(named_before, record.id));
+    if (record.purchase_order && !outcome.entry.key.empty())
+      extra.push_back(store_.put_order_invoice(*record.purchase_order, record.id, outcome.entry.linked));
+  } else if (outcome.action == "recreated" && links_invoices_) {
+    // The invoices linked to the order's deleted issue are linked again, to this one.
+    for (auto const& named : store_.order_invoices(record.id)) {
+      if (!named.linked) continue;
+      if (auto invoice = store_.issue(entity::supplier_invoice, named.invoice)) {
+        invoice->linked = false;
+        extra.push_back(store_.put_issue(entity::supplier_invoice, named.invoice, *invoice));
+      }
+      extra.push_back(store_.put_order_invoice(record.id, named.invoice, false));
+    }
+  }
   extra.push_back(store_.put_issue(e, record.id, outcome.entry));
   extra.push_back(store_.audit(e, record.id, outcome.action, outcome.entry.key, outcome.message));
   if (parked) extra.push_back(store_.unpark(e, record.id));
@@ -408,6 +434,10 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
   }
   if (outcome.action != "unchanged" && outcome.action != "deleted_in_jira")
     log::info({config_.id, entity_name(e), record.id}, "record." + outcome.action, outcome.message);
+  if constexpr (std::is_same_v<Record, purchase_order>)
+    if (links_invoices_ && !outcome.entry.key.empty() &&
+        (outcome.action == "created" || outcome.action == "recreated" || outcome.action == "adopted"))
+      orders_with_new_issue_.insert(record.id);
   co_return outcome.action;
 }
 
@@ -637,6 +667,53 @@ awaitable<int> tenant::replay(std::optional<std::string> only) {
   co_return landed;
 }
 
+awaitable<int> tenant::link_waiting_invoices() {
+  if (!links_invoices_ || (waiting_scanned_ && orders_with_new_issue_.empty())) co_return 0;
+  // A few orders are looked up one by one; many (a first sync), or all after a start, in
+  // one pass over the index.
+  constexpr std::size_t one_by_one = 64;
+  std::vector<tenant_store::order_invoice> waiting;
+  auto keep = [&](tenant_store::order_invoice& named) {
+    if (!named.linked) waiting.push_back(std::move(named));
+  };
+  if (!waiting_scanned_ || orders_with_new_issue_.size() > one_by_one) {
+    for (auto& named : store_.order_invoices(std::nullopt))
+      if (!waiting_scanned_ || orders_with_new_issue_.contains(named.order)) keep(named);
+  } else {
+    for (auto const& order : orders_with_new_issue_)
+      for (auto& named : store_.order_invoices(order)) keep(named);
+  }
+  int linked = 0;
+  for (auto const& named : waiting) {
+    if (stopping_) co_return linked;  // the rest next time: nothing above was forgotten yet
+    auto order = store_.issue(entity::purchase_order, named.order);
+    if (!order || order->key.empty()) continue;  // still waiting
+    auto invoice = store_.issue(entity::supplier_invoice, named.invoice);
+    // Without an issue yet, the invoice's own create links it.
+    if (!invoice || invoice->key.empty()) continue;
+    if (invoice->order != named.order) {  // pointed at another order since
+      storage::write_batch stale{store_.drop_order_invoice(named.order, named.invoice)};
+      co_await store_.commit(std::move(stale));
+      continue;
+    }
+    auto link = co_await writer_->link_invoice(named.invoice, *invoice, named.order, {});
+    invoice->link_sent = false;
+    invoice->linked = link.linked;
+    storage::write_batch batch{store_.put_issue(entity::supplier_invoice, named.invoice, *invoice),
+                               store_.put_order_invoice(named.order, named.invoice, link.linked)};
+    // Not linked: the order's issue is gone from Jira; its order's next sync sorts that out.
+    auto message = link.linked ? "linked to the order's issue " + order->key : std::move(link.note);
+    if (link.linked) batch.push_back(store_.audit(entity::supplier_invoice, named.invoice, "linked", invoice->key, message));
+    co_await store_.commit(std::move(batch));
+    linked += link.linked ? 1 : 0;
+    log::info({config_.id, entity_name(entity::supplier_invoice), named.invoice},
+              link.linked ? "record.linked" : "record.not_linked", message);
+  }
+  orders_with_new_issue_.clear();
+  waiting_scanned_ = true;
+  co_return linked;
+}
+
 void tenant::refresh_gauges(sys_seconds now) {
   for (auto const& name : config_.entities) {
     auto e = parse_entity(name);
@@ -668,6 +745,7 @@ awaitable<cycle_report> tenant::run_cycle() {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - entity_started).count());
     }
     report.actions["replayed"] += co_await replay();
+    if (int linked = co_await link_waiting_invoices(); linked > 0) report.actions["linked"] += linked;
     report.complete = !stopping_;
   } catch (...) {
     failure = std::current_exception();

@@ -146,6 +146,10 @@ class tenant : public std::enable_shared_from_this<tenant> {
   awaitable<void> park(entity e, std::string const& id, std::string api, std::string raw, sync_error const& why,
                        storage::write_batch extra);
   awaitable<void> ensure_mapping();
+  // Links the invoices whose order got an issue after them (or a new one, recreated) since
+  // the last call; the first call after a start looks at every unlinked invoice, so none
+  // is forgotten across a restart. Returns how many it linked.
+  awaitable<int> link_waiting_invoices();
   void note_fault(sync_error const& e);
   void refresh_gauges(sys_seconds now);
   std::chrono::steady_clock::duration next_delay();
@@ -175,6 +179,9 @@ class tenant : public std::enable_shared_from_this<tenant> {
   std::string last_error_;
   std::optional<std::chrono::system_clock::time_point> last_success_;
   std::map<entity, sys_seconds> synced_through_;  // everything changed before this is in Jira
+  bool links_invoices_ = false;                  // syncs both orders and invoices
+  std::set<std::string> orders_with_new_issue_;  // since the last link_waiting_invoices()
+  bool waiting_scanned_ = false;                 // link_waiting_invoices() has looked at all
   jitter_rng jitter_rng_;
 };
 

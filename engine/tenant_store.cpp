@@ -64,6 +64,7 @@ std::string issue_entry::to_text() const {
   w.text("workflow", workflow);
   w.flag("linked", linked);
   if (link_sent) w.flag("link_sent", true);
+  if (!order.empty()) w.text("order", order);
   if (!comment_for.empty()) w.text("comment_for", comment_for);
   w.text("record_updated", record_updated);
   if (!source_hash.empty()) w.text("source_hash", source_hash);
@@ -86,6 +87,7 @@ std::optional<issue_entry> issue_entry::from_json(std::string_view text) {
   if (e.workflow.empty()) e.workflow = "none";
   if (auto const* l = o->if_contains("linked"); l && l->is_bool()) e.linked = l->as_bool();
   if (auto const* l = o->if_contains("link_sent"); l && l->is_bool()) e.link_sent = l->as_bool();
+  e.order = str(*o, "order");
   e.record_updated = str(*o, "record_updated");
   e.comment_for = str(*o, "comment_for");
   e.source_hash = str(*o, "source_hash");
@@ -274,6 +276,40 @@ storage::write_op tenant_store::audit(entity e, std::string_view record_id, std:
   if (!message.empty()) w.text("message", message);
   w.finish();
   return {column::audit, store_->next_audit_key(tenant_, now), std::move(out)};
+}
+
+// In the issue map, apart from the records' entries: tenant\0 "order_invoices" \0 order \0 invoice.
+std::string tenant_store::order_invoice_prefix(std::optional<std::string_view> order_id) const {
+  std::string rest{"order_invoices"};
+  rest.push_back('\0');
+  if (order_id) {
+    rest.append(*order_id);
+    rest.push_back('\0');
+  }
+  return storage::make_key(tenant_, rest);
+}
+
+storage::write_op tenant_store::put_order_invoice(std::string_view order_id, std::string_view invoice_id,
+                                                  bool linked) const {
+  return {column::issue_map, order_invoice_prefix(order_id).append(invoice_id), linked ? "linked" : ""};
+}
+
+storage::write_op tenant_store::drop_order_invoice(std::string_view order_id, std::string_view invoice_id) const {
+  return {column::issue_map, order_invoice_prefix(order_id).append(invoice_id), std::nullopt};
+}
+
+std::vector<tenant_store::order_invoice> tenant_store::order_invoices(std::optional<std::string_view> order_id) const {
+  std::vector<order_invoice> out;
+  auto const prefix = order_invoice_prefix(order_id);
+  auto const all = order_invoice_prefix(std::nullopt).size();
+  store_->scan(column::issue_map, prefix, [&](std::string_view key, std::string_view value) {
+    auto rest = key.substr(all);  // order \0 invoice
+    auto split = rest.find('\0');
+    if (split != std::string_view::npos)
+      out.push_back({std::string{rest.substr(0, split)}, std::string{rest.substr(split + 1)}, value == "linked"});
+    return true;
+  });
+  return out;
 }
 
 }  // namespace mlc::engine

@@ -38,6 +38,7 @@ struct issue_entry {
   // A link request was (or is being) sent and not recorded as done: Jira keeps a second
   // identical link, so the next attempt reads the issue's links before sending again.
   bool link_sent = false;
+  std::string order;  // an invoice's order id, as the invoice named it when last written
   // Content hash of a change whose comment was (or is being) posted and not yet recorded
   // as done: the next attempt looks for the comment before posting it again.
   std::string comment_for;
@@ -119,8 +120,24 @@ class tenant_store {
   storage::write_op audit(entity e, std::string_view record_id, std::string_view action, std::string_view issue,
                           std::string_view message) const;
 
+  // The invoices that name an order, and whether each is linked to the order's current
+  // issue. Written with the invoice's issue entry (and reset to unlinked with the order's
+  // entry when the order's issue is recreated), so that an invoice synced before its order
+  // had an issue is linked once the order has one, without waiting for the invoice to
+  // change in X3. Keys sort by order, then invoice.
+  struct order_invoice {
+    std::string order;
+    std::string invoice;
+    bool linked = false;
+  };
+  storage::write_op put_order_invoice(std::string_view order_id, std::string_view invoice_id, bool linked) const;
+  storage::write_op drop_order_invoice(std::string_view order_id, std::string_view invoice_id) const;
+  // The invoices naming `order_id`; every order's when nullopt.
+  std::vector<order_invoice> order_invoices(std::optional<std::string_view> order_id) const;
+
  private:
   std::string record_key(entity e, std::string_view record_id) const;
+  std::string order_invoice_prefix(std::optional<std::string_view> order_id) const;
   std::shared_ptr<storage::store> store_;
   std::string tenant_;
   storage::write_batch deferred_;

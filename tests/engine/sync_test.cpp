@@ -969,6 +969,166 @@ TEST_CASE("a link request whose answer was lost is not sent again once the issue
   });
 }
 
+namespace {
+
+// A new order whose create Jira refuses (its Site field is off the create screen: parked),
+// and a new invoice naming it, both synced in one cycle after the tenant has converged.
+// Returns the order's id and the invoice's id.
+awaitable<std::pair<std::string, std::string>> invoice_before_its_order(test::sync_world& w) {
+  co_await w.converge();
+  auto& x3 = w.emulator().x3(0);
+  auto const knobs = w.emulator().effective_knobs(0).x3;
+  json::object order{{"lines", json::array{json::object{{"quantity", 2}, {"net_price", 10}}}}};
+  auto po = x3.upsert_order(order, knobs);
+  CHECK_FALSE(po.error);
+  json::object invoice{{"amount_excl_tax", 20}, {"purchase_order", po.id}};
+  auto pi = x3.upsert_invoice(invoice, knobs);
+  CHECK_FALSE(pi.error);
+  CHECK_FALSE(w.emulator().jira(0).set_on_screen("Site", false));
+  w.clock().advance(3s);
+  auto report = co_await w.cycle(0);
+  CHECK(report.count("parked") == 1);
+  CHECK(report.count("created") == 1);
+  auto state = w.state();
+  auto const* issue = issue_for(state, w.config().tenants[0].id, "supplier_invoice", pi.id);
+  CHECK(issue);
+  if (issue) CHECK(issue->at("links").as_array().empty());
+  // A newer invoice, long enough after it that X3's answers no longer include this one
+  // (the watermark follows the newest record): it is not read again.
+  w.clock().advance(w.config().tenants[0].lookback + 60s);
+  json::object later{{"amount_excl_tax", 30}};
+  CHECK_FALSE(x3.upsert_invoice(later, knobs).error);
+  w.clock().advance(3s);
+  report = co_await w.cycle(0);
+  CHECK(report.count("created") == 1);
+  CHECK_FALSE(w.emulator().jira(0).set_on_screen("Site", true));
+  co_return std::pair{po.id, pi.id};
+}
+
+}  // namespace
+
+TEST_CASE("an invoice synced before its order had an issue is linked once the order gets one") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 4, "cloud");
+    options.x3_api = "graphql";
+    test::sync_world w(ioc, options);
+    auto [po, pi] = co_await invoice_before_its_order(w);
+    // Replay lands the order; its new issue takes the invoice's link in the same cycle.
+    auto report = co_await w.cycle(0);
+    CHECK(report.count("replayed") == 1);
+    CHECK(report.count("linked") == 1);
+    auto state = w.state();
+    auto const& tenant = w.config().tenants[0].id;
+    auto const* order = issue_for(state, tenant, "purchase_order", po);
+    auto const* invoice = issue_for(state, tenant, "supplier_invoice", pi);
+    CHECK(order);
+    CHECK(invoice);
+    if (order && invoice) {
+      auto const& links = invoice->at("links").as_array();
+      CHECK(links.size() == 1);
+      if (!links.empty()) CHECK(links[0].at("issue") == order->at("key"));
+    }
+    CHECK(check_invoice_links(state, tenant) > 1);
+    engine::tenant_store view(w.services().store, tenant);
+    auto audit = view.audit(5, pi);
+    CHECK((!audit.empty() && audit.front().action == "linked"));
+    auto result = w.compare();
+    INFO(result.summary());
+    for (auto const& p : result.problems) INFO(p);
+    CHECK(result.converged());
+    // Linked once: later cycles send no link request.
+    auto const links_sent = jira_requests(w, "/issueLink");
+    w.clock().advance(5s);
+    report = co_await w.cycle(0);
+    CHECK(report.count("linked") == 0);
+    CHECK(jira_requests(w, "/issueLink") == links_sent);
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("an invoice still waiting for its link when the connector stops is linked after the restart") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 4, "cloud");
+    options.x3_api = "graphql";
+    test::sync_world w(ioc, options);
+    auto [po, pi] = co_await invoice_before_its_order(w);
+    // The order's issue is created and recorded, then the node stops before the link (a
+    // tenant takes the hook when it starts).
+    w.services().on_created = [&w](std::string const&) { w.tenant(0).stop(); };
+    w.restart();
+    auto report = co_await w.cycle(0);
+    w.services().on_created = nullptr;
+    CHECK(report.count("replayed") == 1);
+    CHECK(report.count("linked") == 0);
+    auto const& tenant = w.config().tenants[0].id;
+    auto state = w.state();
+    CHECK(issue_for(state, tenant, "purchase_order", po));
+    auto const* waiting = issue_for(state, tenant, "supplier_invoice", pi);
+    CHECK(waiting);
+    if (waiting) CHECK(waiting->at("links").as_array().empty());
+    w.restart();
+    report = co_await w.cycle(0);
+    INFO((report.fault ? report.fault->what() : "no fault"));
+    CHECK(report.count("linked") == 1);
+    auto result = w.compare();
+    INFO(result.summary());
+    for (auto const& p : result.problems) INFO(p);
+    CHECK(result.converged());
+    co_await w.stop();
+  });
+}
+
+TEST_CASE("an invoice pointed at another order in X3 is linked to that order's issue") {
+  test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto options = small(1, 6, "cloud");
+    options.x3_api = "graphql";
+    test::sync_world w(ioc, options);
+    co_await w.converge();
+    auto const& tenant = w.config().tenants[0].id;
+    auto state = w.state();
+    std::string pi, from;
+    for (auto const& inv : state.at("x3").at(tenant).at("supplier_invoices").as_array())
+      if (inv.at("purchase_order").is_string()) {
+        pi = text(inv.at("id"));
+        from = text(inv.at("purchase_order"));
+        break;
+      }
+    std::string to;
+    for (auto const& order : state.at("x3").at(tenant).at("purchase_orders").as_array())
+      if (text(order.at("id")) != from) to = text(order.at("id"));
+    CHECK_FALSE(pi.empty());
+    CHECK_FALSE(to.empty());
+    json::object repoint{{"id", pi}, {"purchase_order", to}};
+    CHECK_FALSE(w.emulator().x3(0).upsert_invoice(repoint, w.emulator().effective_knobs(0).x3).error);
+    w.clock().advance(3s);
+    co_await w.cycle(0);
+    auto after = w.state();
+    auto const* target = issue_for(after, tenant, "purchase_order", to);
+    auto const* invoice = issue_for(after, tenant, "supplier_invoice", pi);
+    CHECK(target);
+    CHECK(invoice);
+    if (target && invoice) {
+      bool linked = false;
+      for (auto const& l : invoice->at("links").as_array())
+        linked |= l.at("direction") == "outward" && l.at("issue") == target->at("key");
+      CHECK(linked);
+    }
+    // The old order no longer lists the invoice: its next new issue would not take it.
+    engine::tenant_store view(w.services().store, tenant);
+    auto names = [&](std::string const& order) {
+      for (auto const& named : view.order_invoices(order))
+        if (named.invoice == pi) return true;
+      return false;
+    };
+    CHECK_FALSE(names(from));
+    CHECK(names(to));
+    auto result = w.compare();
+    INFO(result.summary());
+    CHECK(result.converged());
+    co_await w.stop();
+  });
+}
+
 TEST_CASE("an order closed after its issue was deleted is recreated in its Done status") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     auto options = small(1, 2, "cloud");

@@ -108,6 +108,7 @@ TEST_CASE("an issue entry with every member set round-trips through its stored t
   e.comment_for = "c\\2";
   e.record_updated = "2026-01-31T10:00:00Z";
   e.source_hash = "s3";
+  e.order = "PO\"9";
   auto text = e.to_text();
   CHECK(boost::json::parse(text).as_object() == e.to_json());
   auto back = engine::issue_entry::from_json(text);
@@ -123,10 +124,11 @@ TEST_CASE("an issue entry with every member set round-trips through its stored t
   CHECK(back->comment_for == e.comment_for);
   CHECK(back->record_updated == e.record_updated);
   CHECK(back->source_hash == e.source_hash);
+  CHECK(back->order == e.order);
   // Members left at their defaults stay out of the text (older entries had none of them).
   engine::issue_entry plain;
   auto plain_text = plain.to_text();
-  for (auto absent : {"intent_at", "link_sent", "comment_for", "source_hash"}) CHECK(plain_text.find(absent) == std::string::npos);
+  for (auto absent : {"intent_at", "link_sent", "comment_for", "source_hash", "order"}) CHECK(plain_text.find(absent) == std::string::npos);
   CHECK(boost::json::parse(plain_text).at("linked") == false);
 }
 
@@ -157,6 +159,35 @@ TEST_CASE("audit entries keep any text and a microsecond UTC time") {
   REQUIRE(at);
   CHECK(*at >= floor<seconds>(before));
   CHECK(*at <= floor<seconds>(system_clock::now()));
+}
+
+TEST_CASE("the invoices naming an order are listed by order, per tenant, apart from issue entries") {
+  test::temp_dir dir;
+  auto store = storage::store::open(dir.path());
+  engine::tenant_store t(store, "acme");
+  engine::tenant_store other(store, "acme2");
+  engine::issue_entry entry;
+  entry.key = "OPS-1";
+  store->commit_now({t.put_order_invoice("PO1", "INV-2", false), t.put_order_invoice("PO1", "INV-1", true),
+                     t.put_order_invoice("PO10", "INV-3", false), other.put_order_invoice("PO1", "INV-9", false),
+                     t.put_issue(engine::entity::purchase_order, "PO1", entry)});
+  auto po1 = t.order_invoices("PO1");  // not PO10's, though "PO1" is a prefix of it
+  REQUIRE(po1.size() == 2);
+  CHECK(po1[0].order == "PO1");
+  CHECK(po1[0].invoice == "INV-1");
+  CHECK(po1[0].linked);
+  CHECK(po1[1].invoice == "INV-2");
+  CHECK_FALSE(po1[1].linked);
+  auto all = t.order_invoices(std::nullopt);
+  REQUIRE(all.size() == 3);
+  CHECK(all[2].order == "PO10");
+  CHECK(all[2].invoice == "INV-3");
+  CHECK(t.order_invoices("PO2").empty());
+  CHECK(other.order_invoices(std::nullopt).size() == 1);
+  // The issue entry of order PO1 is untouched by its invoices' keys, and they by it.
+  CHECK(t.issue(engine::entity::purchase_order, "PO1")->key == "OPS-1");
+  store->commit_now({t.drop_order_invoice("PO1", "INV-1")});
+  CHECK(t.order_invoices("PO1").size() == 1);
 }
 
 TEST_CASE("supplier cache entries keep their fetch time") {

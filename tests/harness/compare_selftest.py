@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks mlc-compare, the verdict every harness run rests on: a state where Jira matches X3
-passes, and a duplicate, a missing issue, a stale amount, a stale status, an orphan and a
-change comment posted twice are each counted; bad input is refused with exit 2.
+passes, and a duplicate, a missing issue, a stale amount, a stale status, an invoice not
+linked to its order's issue, an orphan and a change comment posted twice are each counted; bad input is refused with exit 2.
 
     python3 tests/harness/compare_selftest.py build/ci/tests/harness/mlc-compare
 """
@@ -22,7 +22,8 @@ x3 = {
                    {"expected_receipt": "2030-04-01", "received": True}]},
         {"id": "PO2", "total_excl_tax": 7, "closed": True, "lines": [{"expected_receipt": None, "received": False}]},
     ],
-    "supplier_invoices": [{"id": "PI1", "amount_excl_tax": "42.10"}],
+    "supplier_invoices": [{"id": "PI1", "amount_excl_tax": "42.10"},
+                          {"id": "PI2", "amount_excl_tax": "5", "purchase_order": "PO1"}],
 }
 
 
@@ -35,7 +36,9 @@ good_issues = [
     issue("OPS-1", "purchase_order", "PO1", "To Do", **{TOTAL: 100.5, DELIVERY: "2030-05-01"}),
     issue("OPS-2", "purchase_order", "PO2", "Done", **{TOTAL: 7.0}),
     issue("OPS-3", "supplier_invoice", "PI1", "To Do", **{INV_AMOUNT: 42.1}),
+    issue("OPS-4", "supplier_invoice", "PI2", "To Do", **{INV_AMOUNT: 5}),
 ]
+good_issues[3]["links"] = [{"type": "Relates", "direction": "outward", "issue": "OPS-1"}]
 
 
 def run(state, expect_exit, **expect):
@@ -60,7 +63,7 @@ def world(issues, extra_tenant=False):
     return s
 
 
-run(world(good_issues), 0, duplicates=0, missing=0, stale=0, orphans=0, records=3, issues=3, unconverged=[])
+run(world(good_issues), 0, duplicates=0, missing=0, stale=0, orphans=0, records=4, issues=4, unconverged=[])
 run(world(good_issues + [copy.deepcopy(good_issues[0])]), 1, duplicates=1, missing=0, stale=0)
 run(world(good_issues[1:]), 1, duplicates=0, missing=1, stale=0)
 stale_amount = copy.deepcopy(good_issues)
@@ -72,6 +75,13 @@ run(world(stale_date), 1, stale=1)
 stale_status = copy.deepcopy(good_issues)
 stale_status[1]["status"] = "To Do"  # closed order not transitioned
 run(world(stale_status, extra_tenant=True), 1, stale=1, unconverged=["t1"])
+# An invoice naming an order with an issue is linked to it: "Relates", from the invoice.
+for links in ([], [{"type": "Relates", "direction": "inward", "issue": "OPS-1"}],
+              [{"type": "Relates", "direction": "outward", "issue": "OPS-2"}],
+              [{"type": "Blocks", "direction": "outward", "issue": "OPS-1"}]):
+    unlinked = copy.deepcopy(good_issues)
+    unlinked[3]["links"] = links
+    run(world(unlinked), 1, stale=1, missing=0, duplicates=0)
 orphan = good_issues + [issue("OPS-9", "purchase_order", "PO-GONE", "To Do")]
 run(world(orphan), 0, orphans=1, duplicates=0, missing=0, stale=0, unconverged=["t1"])
 # Change comments: the same change twice in a row is a duplicate; a change that comes back

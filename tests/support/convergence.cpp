@@ -41,10 +41,6 @@ json::array const* array_at(json::object const& o, std::string_view key) {
   return v && v->is_array() ? &v->as_array() : nullptr;
 }
 
-struct claim {
-  json::object const* issue;
-};
-
 }  // namespace
 
 std::string convergence::summary() const {
@@ -115,6 +111,11 @@ convergence compare_state(json::object const& state, field_ids const& fields, st
                        str(lv.as_object(), "issue") + " twice");
                 }
         }
+
+    // Order id → key of the first issue claiming it (check_one erases claims as it goes).
+    std::map<std::string, std::string> order_issue;
+    for (auto const& [key, issues] : claims)
+      if (key.first == "purchase_order" && !issues.empty()) order_issue[key.second] = str(*issues.front(), "key");
 
     auto check_one = [&](std::string const& entity, json::object const& record, auto&& is_stale) {
       ++out.records;
@@ -192,7 +193,16 @@ convergence compare_state(json::object const& state, field_ids const& fields, st
         if (!iv.is_object()) continue;
         auto const& inv = iv.as_object();
         check_one("supplier_invoice", inv, [&](json::object const& issue) -> std::optional<std::string> {
-          return amount_differs(issue, "Amount excl. tax", inv.if_contains("amount_excl_tax"));
+          if (auto why = amount_differs(issue, "Amount excl. tax", inv.if_contains("amount_excl_tax"))) return why;
+          // An invoice naming an order that has an issue is linked to it ("Relates", outward).
+          auto order = order_issue.find(str(inv, "purchase_order"));
+          if (order == order_issue.end()) return std::nullopt;
+          if (auto const* links = array_at(issue, "links"))
+            for (auto const& lv : *links)
+              if (lv.is_object() && str(lv.as_object(), "direction") == "outward" &&
+                  str(lv.as_object(), "type") == "Relates" && str(lv.as_object(), "issue") == order->second)
+                return std::nullopt;
+          return "not linked to the order's issue " + order->second;
         });
       }
     for (auto const& [key, issues] : claims) {

@@ -4,6 +4,7 @@
 //   duplicates — more than one Jira issue claims the same ERP record (extra issues counted)
 //   missing    — an ERP record with no Jira issue
 //   stale      — an issue whose amount, delivery date or workflow status is not the record's
+//                (or an invoice's issue not linked to the issue of the order it names)
 //   orphans    — issues claiming a record X3 does not have
 //   duplicate_comments — a change comment posted twice in a row on one issue (two
 //                consecutive comments whose ml-connector.change property has one hash)
