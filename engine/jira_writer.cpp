@@ -306,26 +306,26 @@ awaitable<std::string> jira_writer::comment_once(entity e, std::string const& re
 awaitable<jira_writer::link_outcome> jira_writer::link_invoice(std::string const& record_id, issue_entry& entry,
                                                               std::string order_id,
                                                               std::vector<std::string> const& existing) {
-  auto order = store_.issue(entity::purchase_order, order_id);
-  if (!order || order->key.empty()) co_return link_outcome{};
+  auto const order_key = store_.issue_key(entity::purchase_order, order_id).value_or("");
+  if (order_key.empty()) co_return link_outcome{};
   auto const& invoice_issue_key = entry.key;
-  if (std::find(existing.begin(), existing.end(), order->key) != existing.end()) co_return link_outcome{true, {}};
+  if (std::find(existing.begin(), existing.end(), order_key) != existing.end()) co_return link_outcome{true, {}};
   if (entry.link_sent) {
     // An earlier attempt's outcome is unknown: the issue tells whether it made the link.
     auto now = co_await jira_.get_issue(invoice_issue_key);
-    if (now && std::find(now->linked_keys.begin(), now->linked_keys.end(), order->key) != now->linked_keys.end())
+    if (now && std::find(now->linked_keys.begin(), now->linked_keys.end(), order_key) != now->linked_keys.end())
       co_return link_outcome{true, {}};
   }
   entry.link_sent = true;
   storage::write_batch marker{store_.put_issue(entity::supplier_invoice, record_id, entry)};
   store_.write_unsynced(std::move(marker));
-  if (co_await jira_.link(invoice_issue_key, order->key, "Relates")) co_return link_outcome{true, {}};
+  if (co_await jira_.link(invoice_issue_key, order_key, "Relates")) co_return link_outcome{true, {}};
   // A 404: the order's issue is gone (deleted in Jira), or the site has no "Relates" link type.
-  auto still = co_await jira_.get_issue(order->key);
+  auto still = co_await jira_.get_issue(order_key);
   if (!still)
-    co_return link_outcome{false, "not linked: the order's issue " + order->key + " no longer exists in Jira"};
+    co_return link_outcome{false, "not linked: the order's issue " + order_key + " no longer exists in Jira"};
   throw sync_error(failure_kind::tenant_fault, "jira",
-                   "link " + invoice_issue_key + " to " + order->key +
+                   "link " + invoice_issue_key + " to " + order_key +
                        ": Jira answered 404 though both issues exist — does the site have the \"Relates\" issue link type?");
 }
 

@@ -39,11 +39,15 @@ int minor_units(std::string_view currency) {
   return 2;
 }
 
-decimal amount_of(std::string const& text, std::string_view what, std::string_view record) {
+// `record` is "purchase order" or "supplier invoice"; `line` the order line's number, when
+// the amount is a line's. The message is only built for an amount that does not parse.
+decimal amount_of(std::string const& text, std::string_view what, std::string_view record, std::string_view id,
+                  std::optional<std::int64_t> line = std::nullopt) {
   auto d = decimal::parse(text);
   if (!d)
     throw mapping_error(mapping_error::kind::bad_record,
-                        std::string(record) + ": " + std::string(what) + " \"" + clean_line(text) +
+                        std::string(record) + " " + clean_line(id) + ": " + std::string(what) +
+                            (line ? " of line " + std::to_string(*line) : std::string{}) + " \"" + clean_line(text) +
                             "\" is not a decimal number");
   return *d;
 }
@@ -313,9 +317,9 @@ json::object desired_state::take_json() {
 
 desired_state map_purchase_order(purchase_order const& po, std::optional<std::string> const& supplier_name,
                                  mapping_settings const& s) {
-  std::string record = "purchase order " + clean_line(po.id);
-  decimal total = amount_of(po.total_excl_tax, "total excluding tax", record);
-  decimal total_incl = amount_of(po.total_incl_tax, "total including tax", record);
+  constexpr std::string_view record = "purchase order";
+  decimal total = amount_of(po.total_excl_tax, "total excluding tax", record, po.id);
+  decimal total_incl = amount_of(po.total_incl_tax, "total including tax", record, po.id);
   std::string vendor = vendor_of(po.supplier_code, supplier_name);
 
   std::optional<std::string> delivery;
@@ -330,8 +334,8 @@ desired_state map_purchase_order(purchase_order const& po, std::optional<std::st
 
   table_block table{{"Line", "Product", "Quantity", "Unit", "Net price", "Expected receipt"}, {}};
   for (auto const& line : po.lines) {
-    decimal price = amount_of(line.net_price, "net price of line " + std::to_string(line.line_number), record);
-    decimal qty = amount_of(line.quantity, "quantity of line " + std::to_string(line.line_number), record);
+    decimal price = amount_of(line.net_price, "net price", record, po.id, line.line_number);
+    decimal qty = amount_of(line.quantity, "quantity", record, po.id, line.line_number);
     std::string receipt = line.expected_receipt.value_or("");
     if (line.received) receipt += receipt.empty() ? "received" : " (received)";
     table.rows.push_back({std::to_string(line.line_number), piece(line.product), qty.to_string(), piece(line.unit),
@@ -375,9 +379,9 @@ desired_state map_purchase_order(purchase_order const& po, std::optional<std::st
 
 desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<std::string> const& supplier_name,
                                    mapping_settings const& s) {
-  std::string record = "supplier invoice " + clean_line(inv.id);
-  decimal amount = amount_of(inv.amount_excl_tax, "amount excluding tax", record);
-  decimal tax = amount_of(inv.tax_amount, "tax amount", record);
+  constexpr std::string_view record = "supplier invoice";
+  decimal amount = amount_of(inv.amount_excl_tax, "amount excluding tax", record, inv.id);
+  decimal tax = amount_of(inv.tax_amount, "tax amount", record, inv.id);
   std::string vendor = vendor_of(inv.supplier_code, supplier_name);
 
   desired_state state;

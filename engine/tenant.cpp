@@ -162,8 +162,7 @@ mapping_settings const& tenant::mapping(entity e) const { return mappings_.at(e)
 
 std::string tenant::link_target(supplier_invoice const& invoice) const {
   if (!invoice.purchase_order || !mapping(entity::supplier_invoice).links_on_create) return {};
-  auto order = store_.issue(entity::purchase_order, *invoice.purchase_order);
-  return order ? order->key : std::string{};
+  return store_.issue_key(entity::purchase_order, *invoice.purchase_order).value_or("");
 }
 
 awaitable<void> tenant::ensure_mapping() {
@@ -686,8 +685,8 @@ awaitable<int> tenant::link_waiting_invoices() {
   int linked = 0;
   for (auto const& named : waiting) {
     if (stopping_) co_return linked;  // the rest next time: nothing above was forgotten yet
-    auto order = store_.issue(entity::purchase_order, named.order);
-    if (!order || order->key.empty()) continue;  // still waiting
+    auto const order_key = store_.issue_key(entity::purchase_order, named.order).value_or("");
+    if (order_key.empty()) continue;  // still waiting
     auto invoice = store_.issue(entity::supplier_invoice, named.invoice);
     // Without an issue yet, the invoice's own create links it.
     if (!invoice || invoice->key.empty()) continue;
@@ -702,7 +701,7 @@ awaitable<int> tenant::link_waiting_invoices() {
     storage::write_batch batch{store_.put_issue(entity::supplier_invoice, named.invoice, *invoice),
                                store_.put_order_invoice(named.order, named.invoice, link.linked)};
     // Not linked: the order's issue is gone from Jira; its order's next sync sorts that out.
-    auto message = link.linked ? "linked to the order's issue " + order->key : std::move(link.note);
+    auto message = link.linked ? "linked to the order's issue " + order_key : std::move(link.note);
     if (link.linked) batch.push_back(store_.audit(entity::supplier_invoice, named.invoice, "linked", invoice->key, message));
     co_await store_.commit(std::move(batch));
     linked += link.linked ? 1 : 0;

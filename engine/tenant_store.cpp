@@ -174,6 +174,23 @@ std::optional<issue_entry> tenant_store::issue(entity e, std::string_view record
   return issue_entry::from_json(*v);
 }
 
+std::optional<std::string> tenant_store::issue_key(entity e, std::string_view record_id) const {
+  auto v = store_->get(column::issue_map, record_key(e, record_id));
+  if (!v) return std::nullopt;
+  // to_text() writes the key first; a key needing no escapes is read as it is.
+  constexpr std::string_view head = R"({"key":")";
+  if (v->starts_with(head)) {
+    auto end = v->find('"', head.size());
+    if (end != std::string::npos) {
+      auto key = std::string_view{*v}.substr(head.size(), end - head.size());
+      if (key.find('\\') == std::string_view::npos) return std::string{key};
+    }
+  }
+  auto entry = issue_entry::from_json(*v);
+  if (!entry) return std::nullopt;
+  return std::move(entry->key);
+}
+
 bool tenant_store::has_issue(entity e, std::string_view record_id) const {
   return store_->get(column::issue_map, record_key(e, record_id)).has_value();
 }

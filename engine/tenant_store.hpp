@@ -98,6 +98,9 @@ class tenant_store {
 
   std::optional<watermark> load_watermark(entity e) const;
   std::optional<issue_entry> issue(entity e, std::string_view record_id) const;
+  // issue(e, record_id)->key without parsing the rest of the entry (empty while only a
+  // create intent exists); nullopt without an entry.
+  std::optional<std::string> issue_key(entity e, std::string_view record_id) const;
   std::optional<parked_record> parked(entity e, std::string_view record_id) const;
   // Whether an issue-map entry / a parked record exists, without parsing it.
   bool has_issue(entity e, std::string_view record_id) const;

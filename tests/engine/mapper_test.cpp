@@ -237,6 +237,17 @@ TEST_CASE("misconfigured fields and unmappable data raise typed mapping errors")
     CHECK(e.error_kind() == mapping_error::kind::bad_record);
     CHECK(std::string(e.what()) == "purchase order 4500123: total excluding tax \"12abc\" is not a decimal number");
   }
+  po = order();
+  po.lines.back().quantity = "1,5\n";
+  try {
+    map_purchase_order(po, std::nullopt, settings());
+    FAIL("expected mapping_error");
+  } catch (mapping_error const& e) {
+    CHECK(e.error_kind() == mapping_error::kind::bad_record);
+    CHECK(std::string(e.what()) == "purchase order 4500123: quantity of line " +
+                                       std::to_string(po.lines.back().line_number) +
+                                       " \"1,5 \" is not a decimal number");
+  }
 }
 
 TEST_CASE("hostile supplier names and huge values are cleaned and cut") {

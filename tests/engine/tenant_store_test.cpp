@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "engine/tenant_store.hpp"
+#include "storage/keys.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace mlc;
@@ -188,6 +189,27 @@ TEST_CASE("the invoices naming an order are listed by order, per tenant, apart f
   CHECK(t.issue(engine::entity::purchase_order, "PO1")->key == "OPS-1");
   store->commit_now({t.drop_order_invoice("PO1", "INV-1")});
   CHECK(t.order_invoices("PO1").size() == 1);
+}
+
+TEST_CASE("an issue's key is read without the rest of its entry, escaped keys included") {
+  test::temp_dir dir;
+  auto store = storage::store::open(dir.path());
+  engine::tenant_store t(store, "acme");
+  engine::issue_entry plain, intent, odd;
+  plain.key = "OPS-12";
+  plain.state = boost::json::parse(R"({"fields":{"summary":"PO \"1\" \\ x"}})").as_object();
+  intent.intent_at = engine::sys_seconds{seconds{1'800'000'000}};
+  odd.key = "O\"P\\S-1";
+  auto const po = engine::entity::purchase_order;
+  store->commit_now({t.put_issue(po, "P1", plain), t.put_issue(po, "P2", intent), t.put_issue(po, "P3", odd),
+                     {storage::column::issue_map, storage::make_key("acme", std::string{"purchase_orders"} + '\0' + "P4"),
+                      "not json"}});
+  CHECK(t.issue_key(po, "P1") == std::optional<std::string>{"OPS-12"});
+  CHECK(t.issue_key(po, "P2") == std::optional<std::string>{""});
+  CHECK(t.issue_key(po, "P3") == std::optional<std::string>{odd.key});
+  CHECK_FALSE(t.issue_key(po, "P4"));
+  CHECK_FALSE(t.issue_key(po, "P5"));
+  CHECK_FALSE(t.issue_key(engine::entity::supplier_invoice, "P1"));
 }
 
 TEST_CASE("supplier cache entries keep their fetch time") {
