@@ -139,4 +139,12 @@ std::string content_hash(boost::json::object const& value) {
   return sha256_hex(text);
 }
 
+hashed_state hash_state(boost::json::object state) {
+  hashed_state out{std::move(state), {}, {}};
+  out.text.reserve(1024);
+  write_canonical(out.state, out.text);
+  out.hash = sha256_hex(out.text);
+  return out;
+}
+
 }  // namespace mlc::engine

@@ -62,4 +62,14 @@ std::string content_hash(boost::json::value const& value);
 // The same for an object, without copying it into a value first.
 std::string content_hash(boost::json::object const& value);
 
+// A stored state (desired_state::to_json()) with its canonical text and that text's hash,
+// computed once: the hash tells whether anything changed, and the issue map stores the
+// text as it is (issue_entry::set_state) instead of serializing the state again.
+struct hashed_state {
+  boost::json::object state;
+  std::string text;  // canonical_json(state)
+  std::string hash;  // sha256_hex(text), = content_hash(state)
+};
+hashed_state hash_state(boost::json::object state);
+
 }  // namespace mlc::engine

@@ -51,7 +51,7 @@ awaitable<std::optional<jira_issue>> jira_writer::find_by_label(std::string cons
 }
 
 awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_id, desired_state& desired,
-                                           json::object state, std::string hash, sys_seconds now,
+                                           hashed_state state, sys_seconds now,
                                            bool intent_committed, jira_client::bulk_element const* ahead) {
   // The intent is durable before Jira sees the request: after a crash the record is looked
   // up by its label instead of being created a second time.
@@ -109,8 +109,7 @@ awaitable<issue_entry> jira_writer::create(entity e, std::string const& record_i
   issue_entry entry;
   entry.key = created.key;
   entry.id = created.id;
-  entry.state = std::move(state);
-  entry.hash = std::move(hash);
+  entry.set_state(std::move(state));
   entry.linked = !desired.link_to.empty();
   // The transition the create asked for was carried out only if Jira says so; otherwise
   // (the workflow changed since it was learnt) it is forgotten, and the caller transitions
@@ -187,8 +186,7 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
                                             std::optional<issue_entry> previous, sys_seconds now,
                                             bool fresh_intent, sent_ahead* ahead) {
   if (!fresh_intent) ahead = nullptr;
-  auto state = ahead ? std::move(ahead->state) : desired.to_json();
-  auto hash = ahead ? std::move(ahead->hash) : content_hash(state);
+  auto state = ahead ? std::move(ahead->state) : hash_state(desired.to_json());
   auto target = std::string{to_string(desired.target)};
   write_outcome out;
 
@@ -215,7 +213,7 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   if (!previous || previous->key.empty()) {
     auto const* answer = ahead ? &ahead->answer : nullptr;
     if (!answer) plan_create(e, desired);  // (a bulk create's records were planned by the caller)
-    out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now, fresh_intent, answer);
+    out.entry = co_await create(e, record_id, desired, std::move(state), now, fresh_intent, answer);
     out.action = "created";
     out.message = "created " + out.entry.key;
     if (out.entry.linked) out.message += "; linked to the order";
@@ -225,7 +223,7 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
     co_return out;
   }
 
-  if (previous->hash == hash && previous->workflow == target) {
+  if (previous->hash == state.hash && previous->workflow == target) {
     out.entry = std::move(*previous);
     out.action = "unchanged";
     co_return out;
@@ -244,14 +242,13 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
       if (!settings_.recreate_deleted) {
         out.action = "deleted_in_jira";
         out.message = out.entry.key + " was deleted in Jira; not recreated (tenant setting recreate_deleted is off)";
-        out.entry.state = std::move(state);  // remember the content so the record is not retried every cycle
-        out.entry.hash = std::move(hash);
+        out.entry.set_state(std::move(state));  // remember the content so the record is not retried every cycle
         out.entry.workflow = target;
         co_return out;
       }
       auto old_key = out.entry.key;
       plan_create(e, desired);
-      out.entry = co_await create(e, record_id, desired, std::move(state), std::move(hash), now);
+      out.entry = co_await create(e, record_id, desired, std::move(state), now);
       out.action = "recreated";
       out.message = old_key + " was deleted in Jira; recreated as " + out.entry.key;
       // The new issue starts in the initial status, whatever the old one had reached.
@@ -265,15 +262,14 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   // An adopted issue starts from an unknown state: its "changes" are not news to anyone.
   if (update.comment && settings_.comment_on_change && out.action != "adopted") {
     auto comment = std::move(*update.comment);
-    auto note = co_await comment_once(e, record_id, out.entry, hash, std::move(comment));
+    auto note = co_await comment_once(e, record_id, out.entry, state.hash, std::move(comment));
     notes.push_back(std::move(note));
   }
   if (old_workflow != target) {
     auto note = co_await apply_workflow(out.entry.key, desired.target);
     if (!note.empty()) notes.push_back(note);
   }
-  out.entry.state = std::move(state);
-  out.entry.hash = std::move(hash);
+  out.entry.set_state(std::move(state));
   out.entry.workflow = target;
   out.entry.intent_at.reset();
   out.entry.comment_for.clear();

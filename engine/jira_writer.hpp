@@ -51,8 +51,7 @@ struct write_outcome {
 // the request.
 struct sent_ahead {
   jira_client::bulk_element answer;
-  boost::json::object state;
-  std::string hash;
+  hashed_state state;
 };
 
 class jira_writer {
@@ -93,10 +92,10 @@ class jira_writer {
   void plan_create(entity e, desired_state& desired) const;
 
  private:
-  // `state` and `hash` are desired.to_json() and its content_hash, computed once by write().
+  // `state` is desired.to_json() with its text and hash, computed once by write().
   // What the create did not carry is cleared from `desired` (link_to, transition_id).
   awaitable<issue_entry> create(entity e, std::string const& record_id, desired_state& desired,
-                                boost::json::object state, std::string hash, sys_seconds now,
+                                hashed_state state, sys_seconds now,
                                 bool intent_committed = false, jira_client::bulk_element const* ahead = nullptr);
   awaitable<std::optional<jira_issue>> find_by_label(std::string const& label);
   // `created`: the issue was just created (so it is in the initial status); the transition

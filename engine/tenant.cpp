@@ -281,8 +281,7 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
     bodies.push_back(create_body(*a.desired));
     // The mapped fields are large and process() needs only the label and the workflow
     // target of a record whose create went ahead: they move into the stored state.
-    a.sent.state = a.desired->take_json();
-    a.sent.hash = content_hash(a.sent.state);
+    a.sent.state = hash_state(a.desired->take_json());
     ids.push_back(r->id);
     ahead.emplace(r->id, std::move(a));
     past = i + 1;

@@ -1,5 +1,7 @@
 #include "engine/tenant_store.hpp"
 
+#include <cassert>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -69,7 +71,10 @@ std::string issue_entry::to_text() const {
   w.text("record_updated", record_updated);
   if (!source_hash.empty()) w.text("source_hash", source_hash);
   w.key("state");
-  out += json::serialize(state);
+  // The canonical text, when known, is the same object (its keys sorted).
+  assert(state_text.empty() || state_text == canonical_json(state));
+  if (state_text.empty()) out += json::serialize(state);
+  else out += state_text;
   w.finish();
   return out;
 }

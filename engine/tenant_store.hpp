@@ -16,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "engine/content_hash.hpp"
 #include "engine/records.hpp"
 #include "engine/watermark.hpp"
 #include "storage/store.hpp"
@@ -46,6 +47,14 @@ struct issue_entry {
   // Fingerprint of what the mapping was computed from (record, supplier name, field
   // mapping): equal means nothing to map or write, without mapping again.
   std::string source_hash;
+  // canonical_json(state) when `state` was set with it (set_state): to_text() writes it as
+  // it is. Empty otherwise (an entry read back, or `state` assigned on its own).
+  std::string state_text;
+  void set_state(hashed_state s) {
+    state = std::move(s.state);
+    state_text = std::move(s.text);
+    hash = std::move(s.hash);
+  }
 
   std::string to_text() const;  // the stored JSON text
   boost::json::object to_json() const;

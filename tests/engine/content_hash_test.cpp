@@ -39,3 +39,12 @@ TEST_CASE("canonical JSON writes scalars as Boost.JSON serializes them, and obje
   CHECK(content_hash(o) == content_hash(boost::json::value(o)));
   CHECK(content_hash(o) == sha256_hex(R"({"a":-7,"m":"x","z":[1,{"a":null,"b":true}]})"));
 }
+
+TEST_CASE("a hashed state carries the state, its canonical text and the text's hash") {
+  auto const o = boost::json::parse(R"({"z":[1,{"b":true,"a":null}],"a":-7,"m":"x\u00e9"})").as_object();
+  auto h = hash_state(o);
+  CHECK(h.state == o);
+  CHECK(h.text == canonical_json(o));
+  CHECK(h.hash == content_hash(o));
+  CHECK(h.hash == sha256_hex(h.text));
+}

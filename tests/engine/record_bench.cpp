@@ -198,8 +198,7 @@ int main(int argc, char** argv) {
                         issue_entry e;
                         e.key = "OPS-" + std::to_string(i + 1);
                         e.id = std::to_string(10000 + i);
-                        e.state = states[i].take_json();  // as the bulk path: after the body
-                        e.hash = content_hash(e.state);
+                        e.set_state(hash_state(states[i].take_json()));  // as the bulk path: after the body
                         e.record_updated = orders[i].updated;
                         e.source_hash = sources[i];
                         entries.push_back(std::move(e));

@@ -126,6 +126,17 @@ TEST_CASE("an issue entry with every member set round-trips through its stored t
   CHECK(back->record_updated == e.record_updated);
   CHECK(back->source_hash == e.source_hash);
   CHECK(back->order == e.order);
+  // Set with its canonical text, the state is written as that text: the same entry.
+  auto with_text = e;
+  with_text.set_state(engine::hash_state(e.state));
+  CHECK(with_text.hash == engine::content_hash(e.state));
+  CHECK(with_text.to_text() != text);  // keys sorted
+  CHECK(boost::json::parse(with_text.to_text()).as_object() == with_text.to_json());
+  auto again = engine::issue_entry::from_json(with_text.to_text());
+  REQUIRE(again);
+  CHECK(again->state == e.state);
+  CHECK(again->key == e.key);
+  CHECK(again->order == e.order);
   // Members left at their defaults stay out of the text (older entries had none of them).
   engine::issue_entry plain;
   auto plain_text = plain.to_text();
