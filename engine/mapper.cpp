@@ -333,13 +333,14 @@ desired_state map_purchase_order(purchase_order const& po, std::optional<std::st
   state.source = source_property(s.tenant, s.folder, entity::purchase_order, po.id);
 
   table_block table{{"Line", "Product", "Quantity", "Unit", "Net price", "Expected receipt"}, {}};
+  int const price_decimals = minor_units(po.currency);
   for (auto const& line : po.lines) {
     decimal price = amount_of(line.net_price, "net price", record, po.id, line.line_number);
     decimal qty = amount_of(line.quantity, "quantity", record, po.id, line.line_number);
     std::string receipt = line.expected_receipt.value_or("");
     if (line.received) receipt += receipt.empty() ? "received" : " (received)";
     table.rows.push_back({std::to_string(line.line_number), piece(line.product), qty.to_string(), piece(line.unit),
-                          price.grouped(std::max(minor_units(po.currency), price.scale())), receipt});
+                          price.grouped(std::max(price_decimals, price.scale())), receipt});
   }
   std::string status = po.closed ? "closed"
                        : po.receipt_status == "received" ? "open, received"
