@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <tuple>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -128,6 +130,32 @@ TEST_CASE("purchase order maps to Cloud create fields with ADF and typed custom 
   state.link_to.clear();
   state.transition_id.clear();
   CHECK(json::parse(create_body(state)) == body);
+}
+
+TEST_CASE("amounts show their currency's decimals, more when the amount has more") {
+  auto s = settings(jira_flavour::data_center);
+  for (auto [currency, total, prices] :
+       {std::tuple{"JPY", "12,480 JPY", "|1.5|0.125|2|"}, std::tuple{"KWD", "12,480.000 KWD", "|1.500|0.125|2.000|"},
+        std::tuple{"USD", "12,480.00 USD", "|1.50|0.125|2.00|"}}) {
+    auto po = order();
+    po.currency = currency;
+    auto state = map_purchase_order(po, std::nullopt, s);
+    INFO(currency);
+    CHECK(state.fields.at("summary").as_string() == std::string("PO 4500123 · ACME01 · ") + total);
+    // The table's net price column, line by line.
+    std::string description(state.fields.at("description").as_string());
+    std::string column = "|";
+    for (auto const& row : {"|1000|", "|2000|", "|3000|"}) {
+      auto at = description.find(row);
+      REQUIRE(at != std::string::npos);
+      auto line_end = description.find('\n', at);
+      auto cells = description.substr(at, line_end - at);  // |n|product|qty|unit|price|receipt|
+      std::size_t bar = 0;
+      for (int k = 0; k < 4; ++k) bar = cells.find('|', bar + 1);
+      column += cells.substr(bar + 1, cells.find('|', bar + 1) - bar - 1) + "|";
+    }
+    CHECK(column == prices);
+  }
 }
 
 TEST_CASE("purchase order maps to Data Center wiki markup") {
