@@ -107,6 +107,13 @@ std::string canonical_json(boost::json::value const& value) {
   return out;
 }
 
+std::string canonical_json(boost::json::object const& value) {
+  std::string out;
+  out.reserve(1024);
+  write_canonical(value, out);
+  return out;
+}
+
 std::string sha256_hex(std::string_view bytes) {
   // EVP_Digest with EVP_sha256() looks the implementation up and allocates a context on
   // every call, which costs as much as hashing a kilobyte: both are made once (per thread).
@@ -132,19 +139,12 @@ std::string sha256_hex(std::string_view bytes) {
 
 std::string content_hash(boost::json::value const& value) { return sha256_hex(canonical_json(value)); }
 
-std::string content_hash(boost::json::object const& value) {
-  std::string text;
-  text.reserve(1024);
-  write_canonical(value, text);
-  return sha256_hex(text);
-}
+std::string content_hash(boost::json::object const& value) { return sha256_hex(canonical_json(value)); }
 
 hashed_state hash_state(boost::json::object state) {
-  hashed_state out{std::move(state), {}, {}};
-  out.text.reserve(1024);
-  write_canonical(out.state, out.text);
-  out.hash = sha256_hex(out.text);
-  return out;
+  auto text = canonical_json(state);
+  auto hash = sha256_hex(text);
+  return {std::move(state), std::move(text), std::move(hash)};
 }
 
 }  // namespace mlc::engine

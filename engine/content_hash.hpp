@@ -16,6 +16,7 @@ namespace mlc::engine {
 // strings are written by Boost.JSON, which is deterministic for a given value, so equal
 // values give equal text whatever order their keys were inserted in.
 std::string canonical_json(boost::json::value const& value);
+std::string canonical_json(boost::json::object const& value);  // without copying it into a value
 
 // Appends `text` as a JSON string literal, escaped exactly as Boost.JSON's serializer
 // escapes it, so text written with it equals the serialized value byte for byte.
