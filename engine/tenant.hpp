@@ -146,10 +146,15 @@ class tenant : public std::enable_shared_from_this<tenant> {
   awaitable<void> park(entity e, std::string const& id, std::string api, std::string raw, sync_error const& why,
                        storage::write_batch extra);
   awaitable<void> ensure_mapping();
-  // Links the invoices whose order got an issue after them (or a new one, recreated) since
-  // the last call; the first call after a start looks at every unlinked invoice, so none
-  // is forgotten across a restart. Returns how many it linked.
-  awaitable<int> link_waiting_invoices();
+  // The invoices waiting for a link whose order got an issue after them (or a new one,
+  // recreated) since the last call; the first call after a start looks at every unlinked
+  // invoice, so none is forgotten across a restart. link_invoices() links them and
+  // returns how many it linked; either one, once nothing is left, starts afresh.
+  std::vector<tenant_store::order_invoice> waiting_invoices();
+  awaitable<int> link_invoices(std::vector<tenant_store::order_invoice> waiting);
+  bool invoices_may_wait() const {
+    return links_invoices_ && (!waiting_scanned_ || !orders_with_new_issue_.empty());
+  }
   void note_fault(sync_error const& e);
   void refresh_gauges(sys_seconds now);
   std::chrono::steady_clock::duration next_delay();
@@ -180,8 +185,8 @@ class tenant : public std::enable_shared_from_this<tenant> {
   std::optional<std::chrono::system_clock::time_point> last_success_;
   std::map<entity, sys_seconds> synced_through_;  // everything changed before this is in Jira
   bool links_invoices_ = false;                  // syncs both orders and invoices
-  std::set<std::string> orders_with_new_issue_;  // since the last link_waiting_invoices()
-  bool waiting_scanned_ = false;                 // link_waiting_invoices() has looked at all
+  std::set<std::string> orders_with_new_issue_;  // since invoices waiting for them were linked
+  bool waiting_scanned_ = false;                 // every waiting invoice was looked at since the start
   jitter_rng jitter_rng_;
 };
 
