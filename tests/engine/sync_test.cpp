@@ -32,6 +32,14 @@ emu::emulator_options small(std::size_t tenants, std::size_t records, std::strin
   return o;
 }
 
+// Fails with the comparison's summary and its first problems unless X3 and Jira agree.
+void check_converged(test::convergence const& result) {
+  std::string problems;
+  for (auto const& p : result.problems) problems += "\n" + p;
+  INFO(result.summary() << problems);
+  CHECK(result.converged());
+}
+
 std::string text(json::value const& v) { return v.is_string() ? std::string{v.as_string()} : json::serialize(v); }
 
 json::array const& issues_of(json::object const& state, std::string const& tenant) {
@@ -74,9 +82,7 @@ TEST_CASE("new orders and invoices become exactly one issue each, with every map
     auto rounds = co_await w.converge();
     CHECK(rounds <= 3);
     auto result = w.compare();
-    INFO(result.summary());
-    for (auto const& p : result.problems) INFO(p);
-    CHECK(result.converged());
+    check_converged(result);
     CHECK(result.records > 20);
     CHECK(result.issues == result.records);
 
@@ -283,9 +289,7 @@ TEST_CASE("300 records sharing one timestamp across page boundaries, changes whi
     auto rounds = co_await w.converge(6);
     CHECK(rounds <= 6);
     auto result = w.compare();
-    INFO(result.summary());
-    for (auto const& p : result.problems) INFO(p);
-    CHECK(result.converged());
+    check_converged(result);
     CHECK(result.records >= 600);
     co_await w.stop();
   }, std::chrono::seconds{400});  // 600+ records re-read for several rounds: slow under sanitizers
@@ -303,9 +307,7 @@ TEST_CASE("Jira 429 storms and 5xx bursts: everything lands, nothing twice") {
     w.emulator().global_knobs().x3.error_rates.clear();
     co_await w.converge(4);
     auto result = w.compare();
-    INFO(result.summary());
-    for (auto const& p : result.problems) INFO(p);
-    CHECK(result.converged());
+    check_converged(result);
     auto counts = w.emulator().request_counts().to_json();
     CHECK(json::serialize(counts).find("\"429\"") != std::string::npos);  // the storm did happen
     co_await w.stop();
@@ -960,9 +962,7 @@ TEST_CASE("a link request whose answer was lost is not sent again once the issue
     co_await w.converge();
     CHECK(w.emulator().request_counts().get("jira", "answer_lost", 0) == 1);
     auto result = w.compare();
-    INFO(result.summary());
-    for (auto const& p : result.problems) INFO(p);
-    CHECK(result.converged());
+    check_converged(result);
     CHECK(result.duplicate_links == 0);
     CHECK(check_invoice_links(w.state(), w.config().tenants[0].id) > 0);
     co_await w.stop();
@@ -1033,9 +1033,7 @@ TEST_CASE("an invoice synced before its order had an issue is linked once the or
     auto audit = view.audit(5, pi);
     CHECK((!audit.empty() && audit.front().action == "linked"));
     auto result = w.compare();
-    INFO(result.summary());
-    for (auto const& p : result.problems) INFO(p);
-    CHECK(result.converged());
+    check_converged(result);
     // Linked once: later cycles send no link request.
     auto const links_sent = jira_requests(w, "/issueLink");
     w.clock().advance(5s);
@@ -1071,9 +1069,7 @@ TEST_CASE("an invoice still waiting for its link when the connector stops is lin
     INFO((report.fault ? report.fault->what() : "no fault"));
     CHECK(report.count("linked") == 1);
     auto result = w.compare();
-    INFO(result.summary());
-    for (auto const& p : result.problems) INFO(p);
-    CHECK(result.converged());
+    check_converged(result);
     co_await w.stop();
   });
 }
@@ -1191,9 +1187,7 @@ TEST_CASE("a bulk create sent long after its page's intents, whose answer is los
     w.clock().advance(5s);
     co_await w.converge();
     auto result = w.compare();
-    INFO(result.summary());
-    for (auto const& p : result.problems) INFO(p);
-    CHECK(result.converged());
+    check_converged(result);
     co_await w.stop();
   });
 }
