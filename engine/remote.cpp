@@ -75,14 +75,14 @@ awaitable<net::http_response> remote::call(std::string method, std::string targe
   if (!headers.get("Accept")) headers.set("Accept", "application/json");
   if (!body.empty() && !headers.get("Content-Type")) headers.set("Content-Type", "application/json");
 
+  net::http_request request;
+  request.method = std::move(method);
+  request.headers = std::move(headers);
+  request.body = std::move(body);
   for (int attempt = 0;; ++attempt) {
     auto authorization = co_await credentials_->authorization();
-    net::http_request request;
-    request.method = method;
-    request.headers = headers;
     request.headers.set("Authorization", authorization);
-    request.body = body;
-    auto response = co_await net::execute(*client_, *limiter_, url, std::move(request), options);
+    auto response = co_await net::execute(*client_, *limiter_, url, request, options);
     // An expired or revoked token: refresh once and try again; a second 401 is final.
     if (response.status == 401 && attempt == 0) {
       credentials_->reject(authorization);

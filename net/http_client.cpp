@@ -231,6 +231,11 @@ awaitable<std::shared_ptr<client_connection>> http_client::impl::open(origin_url
 
 namespace {
 
+// The request's body is a view of the caller's http_request, which outlives the send: a
+// create body of a few hundred KB is not copied for each attempt.
+using request_body = bhttp::span_body<char const>;
+using request_message = bhttp::request<request_body>;
+
 struct exchange_outcome {
   beast::error_code ec;
   std::string step;
@@ -240,11 +245,11 @@ struct exchange_outcome {
 };
 
 template <class Stream>
-awaitable<void> exchange(Stream& stream, beast::flat_buffer& buffer, bhttp::request<bhttp::string_body>& request,
+awaitable<void> exchange(Stream& stream, beast::flat_buffer& buffer, request_message& request,
                          bool head, std::size_t body_limit, timing const& t, exchange_outcome& out) {
   auto& lowest = beast::get_lowest_layer(stream);
   out.step = "sending the request";
-  bhttp::request_serializer<bhttp::string_body> serializer{request};
+  bhttp::request_serializer<request_body> serializer{request};
   while (!serializer.is_done()) {
     lowest.expires_at(t.next_operation());
     auto [ec, n] = co_await bhttp::async_write_some(stream, serializer, tuple_awaitable);
@@ -295,7 +300,7 @@ awaitable<http_response> http_client::send(std::string url, http_request request
   co_return response;
 }
 
-awaitable<http_response> http_client::send(std::string url, http_request request, clock::time_point deadline) {
+awaitable<http_response> http_client::send(std::string url, http_request const& request, clock::time_point deadline) {
   auto self = impl_;  // in-flight requests keep the client's state alive
   auto started = clock::now();
   auto target = parse_origin_url(url);
@@ -305,7 +310,7 @@ awaitable<http_response> http_client::send(std::string url, http_request request
   auto proxy = select_proxy(target, self->options.proxy, self->proxy_env);
   timing t{deadline, self->options.operation_timeout};
 
-  bhttp::request<bhttp::string_body> message;
+  request_message message;
   message.version(11);
   message.method_string(request.method);
   bool absolute_form = proxy && !target.tls;  // plain HTTP goes to the proxy as a full URL
@@ -323,7 +328,7 @@ awaitable<http_response> http_client::send(std::string url, http_request request
   }
   if (absolute_form && proxy->credentials)
     message.set(bhttp::field::proxy_authorization, basic_credentials(*proxy->credentials));
-  message.body() = std::move(request.body);
+  message.body() = {request.body.data(), request.body.size()};
   message.prepare_payload();
   bool head = request.method == "HEAD";
   bool idempotent = is_idempotent(request.method);

@@ -48,8 +48,10 @@ class http_client {
   // a fresh connection, for idempotent methods only.
   awaitable<http_response> send(std::string url, http_request request);
   // The same with an explicit whole-request deadline instead of now + request_timeout
-  // (the request runner passes its overall deadline, shared by all attempts).
-  awaitable<http_response> send(std::string url, http_request request, std::chrono::steady_clock::time_point deadline);
+  // (the request runner passes its overall deadline, shared by all attempts). `request`
+  // is read, not copied (its body is sent from where it is): await the call at once.
+  awaitable<http_response> send(std::string url, http_request const& request,
+                                std::chrono::steady_clock::time_point deadline);
 
   // Connections opened so far (for tests and metrics).
   std::size_t connections_opened() const;

@@ -32,7 +32,7 @@ void throw_for_status(http_response const& response, std::string_view what) {
 }
 
 awaitable<http_response> execute(http_client& client, host_limiter_registry& limiter, std::string url,
-                                 http_request request, execute_options options) {
+                                 http_request const& request, execute_options options) {
   auto clock = limiter.clock_ptr();
   auto deadline = options.deadline.value_or(clock->now() + client.options().request_timeout);
   unit_random random = options.random ? options.random : unit_random{default_random};

@@ -28,10 +28,11 @@ struct execute_options {
 // Sends `request` to `url` through `limiter`, retrying per `options.retry`. Returns the
 // final response whatever its status (the caller sorts statuses), except that a 429
 // still standing at the end throws net::error(rate_limited, with retry_after). Transport
-// failures left after the retries throw their net::error. `client` and `limiter` must
-// outlive the call.
+// failures left after the retries throw their net::error. `client`, `limiter` and
+// `request` must outlive the call (await it at once): every attempt sends `request` as it
+// is, without a copy.
 awaitable<http_response> execute(http_client& client, host_limiter_registry& limiter, std::string url,
-                                 http_request request, execute_options options = {});
+                                 http_request const& request, execute_options options = {});
 
 // Throws net::error(http_status) for a status of 400 or more (rate_limited for 429, with
 // Retry-After), naming `what` (e.g. "POST /rest/api/3/issue") with an excerpt of the body.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -135,6 +136,35 @@ TEST_CASE("execute retries a GET on 503 and returns a POST's 503 as is", "[net][
     auto posted = co_await mlc::net::execute(client, limiter, url, post, no_jitter());
     CHECK(posted.status == 503);
     CHECK(hits == 4);
+    co_await server.shutdown(1s);
+  });
+}
+
+TEST_CASE("execute sends a POST's whole body again on each attempt after a 429", "[net][runner]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    std::vector<std::string> bodies;
+    http_server server{ioc.get_executor(), server_options{}, [&](http_request r) -> awaitable<http_response> {
+                         bodies.push_back(r.body);
+                         co_return with_status(bodies.size() < 3 ? 429 : 201);
+                       }};
+    auto url = "http://127.0.0.1:" + std::to_string(server.listen("127.0.0.1", 0)) + "/rest/api/3/issue/bulk";
+    auto clock = std::make_shared<mlc::test::manual_clock>();
+    host_limiter_registry limiter{"jira", unlimited(), nullptr, clock};
+    http_client client{ioc.get_executor(), client_options{}};
+
+    http_request post;
+    post.method = "POST";
+    // Larger than a socket buffer, so each attempt writes it in several pieces.
+    post.body = "{\"issueUpdates\":\"" + std::string(300'000, 'u') + "\"}";
+    auto options = no_jitter();
+    options.retry.retry_non_idempotent_on_429 = true;
+    auto answer = co_await mlc::net::execute(client, limiter, url, post, options);
+    CHECK(answer.status == 201);
+    CHECK(bodies.size() == 3);
+    for (auto const& b : bodies) {
+      CHECK(b.size() == post.body.size());
+      CHECK(b == post.body);
+    }
     co_await server.shutdown(1s);
   });
 }
