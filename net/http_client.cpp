@@ -296,7 +296,7 @@ client_options const& http_client::options() const { return impl_->options; }
 
 awaitable<http_response> http_client::send(std::string url, http_request request) {
   auto deadline = clock::now() + impl_->options.request_timeout;
-  auto response = co_await send(std::move(url), std::move(request), deadline);
+  auto response = co_await send(std::move(url), request, deadline);
   co_return response;
 }
 
