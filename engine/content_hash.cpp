@@ -1,26 +1,43 @@
 #include "engine/content_hash.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
 #include <openssl/evp.h>
 
-#include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 
 namespace mlc::engine {
 
 namespace {
 
+template <class Json>
+void serialize_into(std::string& out, Json const& value) {
+  boost::json::serializer writer;
+  writer.reset(&value);
+  char chunk[4096];
+  while (!writer.done()) out.append(writer.read(chunk));
+}
+
 void write_canonical(boost::json::value const& value, std::string& out);
 
 void write_canonical(boost::json::object const& obj, std::string& out) {
-  std::vector<boost::json::key_value_pair const*> members;
-  members.reserve(obj.size());
-  for (auto const& kv : obj) members.push_back(&kv);
-  std::sort(members.begin(), members.end(), [](auto const* a, auto const* b) { return a->key() < b->key(); });
+  // The members in key order; on the stack for the objects a mapped state holds.
+  using member = boost::json::key_value_pair const*;
+  std::array<member, 32> local;
+  std::vector<member> many;
+  std::span<member> members{local.data(), obj.size()};
+  if (obj.size() > local.size()) {
+    many.resize(obj.size());
+    members = many;
+  }
+  std::transform(obj.begin(), obj.end(), members.begin(), [](auto const& kv) { return &kv; });
+  std::sort(members.begin(), members.end(), [](member a, member b) { return a->key() < b->key(); });
   out += '{';
   bool first = true;
   for (auto const* kv : members) {
@@ -68,11 +85,15 @@ void write_canonical(boost::json::value const& value, std::string& out) {
       out += "null";
       break;
     default:  // doubles: Boost.JSON's own form ("1.5E0")
-      out += boost::json::serialize(value);
+      serialize_into(out, value);
   }
 }
 
 }  // namespace
+
+void append_serialized(std::string& out, boost::json::value const& value) { serialize_into(out, value); }
+
+void append_serialized(std::string& out, boost::json::object const& value) { serialize_into(out, value); }
 
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";

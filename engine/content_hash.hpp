@@ -3,9 +3,11 @@
 // dropped without a write (DESIGN §4 "drop what is already reflected").
 // Pure functions; no shared state.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -21,6 +23,10 @@ std::string canonical_json(boost::json::object const& value);  // without copyin
 // Appends `text` as a JSON string literal, escaped exactly as Boost.JSON's serializer
 // escapes it, so text written with it equals the serialized value byte for byte.
 void append_json_string(std::string& out, std::string_view text);
+
+// Appends `value` as boost::json::serialize writes it, without a string of its own.
+void append_serialized(std::string& out, boost::json::value const& value);
+void append_serialized(std::string& out, boost::json::object const& value);
 
 // A JSON object appended to `out` member by member, in the form Boost.JSON serializes, for
 // what is written once per record (no object built only to be serialized). Nested objects
@@ -72,5 +78,14 @@ struct hashed_state {
   std::string hash;  // sha256_hex(text), = content_hash(state)
 };
 hashed_state hash_state(boost::json::object state);
+
+// `to = std::move(from)`, except that `to` takes over from's memory resource (a record's
+// arena, desired_state): boost::json's move assignment copies when the two differ.
+template <class T>
+void move_into(T& to, T&& from) noexcept {
+  static_assert(std::is_nothrow_move_constructible_v<T>);
+  std::destroy_at(&to);
+  std::construct_at(&to, std::move(from));
+}
 
 }  // namespace mlc::engine

@@ -213,7 +213,8 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
   if (!previous || previous->key.empty()) {
     auto const* answer = ahead ? &ahead->answer : nullptr;
     if (!answer) plan_create(e, desired);  // (a bulk create's records were planned by the caller)
-    out.entry = co_await create(e, record_id, desired, std::move(state), now, fresh_intent, answer);
+    auto created = co_await create(e, record_id, desired, std::move(state), now, fresh_intent, answer);
+    move_into(out.entry, std::move(created));  // keeps the state in the record's arena
     out.action = "created";
     out.message = "created " + out.entry.key;
     if (out.entry.linked) out.message += "; linked to the order";
@@ -248,7 +249,8 @@ awaitable<write_outcome> jira_writer::write(entity e, std::string record_id, des
       }
       auto old_key = out.entry.key;
       plan_create(e, desired);
-      out.entry = co_await create(e, record_id, desired, std::move(state), now);
+      auto created = co_await create(e, record_id, desired, std::move(state), now);
+      move_into(out.entry, std::move(created));
       out.action = "recreated";
       out.message = old_key + " was deleted in Jira; recreated as " + out.entry.key;
       // The new issue starts in the initial status, whatever the old one had reached.

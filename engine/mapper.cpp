@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -21,6 +22,10 @@ namespace {
 constexpr std::size_t k_string_limit = 255;    // Jira single-line text fields and summary
 constexpr std::size_t k_text_limit = 32'767;   // Jira multi-line text fields and description
 constexpr std::size_t k_cell_limit = 255;      // one table cell in the description
+
+// A record's JSON arena (desired_state), 4 KB to start with; it grows by larger blocks
+// when a record needs more.
+json::storage_ptr record_arena() { return json::make_shared_resource<json::monotonic_resource>(4096); }
 
 constexpr std::array<std::string_view, 7> k_order_fields = {
     "vendor", "order_date", "delivery_date", "total", "currency", "line_count", "site"};
@@ -75,20 +80,21 @@ logical_value number_value(decimal d) { return {logical_value::kind::number, {},
                           "\") " + std::string(problem) + " — change the field map or the field's type");
 }
 
+// Built in `sp`, the state's arena.
 json::value shaped(mapping_settings const& s, std::string_view logical, resolved_field const& f,
-                   logical_value const& v) {
+                   logical_value const& v, json::storage_ptr const& sp) {
   std::string const& type = f.schema.type;
   std::string as_text = v.k == logical_value::kind::number ? v.number.to_string() : clean_line(v.text);
   if (type == "string") {
     if (f.schema.custom.ends_with(":textarea")) {
       std::string text = cut_utf16(as_text, k_text_limit);
-      if (s.flavour == jira_flavour::cloud) return adf_document({text});
-      return json::value(text);
+      if (s.flavour == jira_flavour::cloud) return json::value(adf_document({text}), sp);
+      return json::value(text, sp);
     }
-    return json::value(cut_utf16(as_text, k_string_limit));
+    return json::value(cut_utf16(as_text, k_string_limit), sp);
   }
   if (type == "option") {
-    json::object option;
+    json::object option(sp);
     option["value"] = cut_utf16(as_text, k_string_limit);
     return option;
   }
@@ -102,7 +108,7 @@ json::value shaped(mapping_settings const& s, std::string_view logical, resolved
     if (v.k != logical_value::kind::date)
       misconfigured(s, logical, f, "is a " + type + " field but the value \"" + cut_utf16(as_text, 60) +
                                        "\" is not a date");
-    return json::value(type == "date" ? v.text : v.text + "T00:00:00.000+0000");
+    return json::value(type == "date" ? v.text : v.text + "T00:00:00.000+0000", sp);
   }
   misconfigured(s, logical, f,
                 "has type \"" + clean_line(type) + "\", which ml-connector cannot fill (use a string, number, "
@@ -119,7 +125,7 @@ void add_custom_fields(desired_state& state, mapping_settings const& s,
       state.empty_fields.push_back(it->second.id);
       continue;
     }
-    state.fields[it->second.id] = shaped(s, logical, it->second, *value);
+    state.fields[it->second.id] = shaped(s, logical, it->second, *value, state.fields.storage());
   }
 }
 
@@ -185,25 +191,22 @@ std::string summary_of(std::string_view prefix, std::string const& id, std::stri
   return cut_utf16(std::string(prefix) + " " + piece(id) + " · " + vendor + " · " + amount, k_string_limit);
 }
 
-json::object base_fields(desired_state& state, mapping_settings const& s, std::string summary,
-                         rendered_description desc) {
-  json::object fields;
-  json::object project;
-  project["key"] = s.project_key;
-  fields["project"] = std::move(project);
-  json::object issuetype;
+// Sets the fields every issue has: project, issue type, summary, description, labels.
+void base_fields(desired_state& state, mapping_settings const& s, std::string const& summary,
+                 rendered_description desc) {
+  auto& fields = state.fields;
+  fields["project"].emplace_object()["key"] = s.project_key;
+  auto& issuetype = fields["issuetype"].emplace_object();
   if (!s.issue_type_id.empty()) issuetype["id"] = s.issue_type_id;
   else issuetype["name"] = s.issue_type_name;
-  fields["issuetype"] = std::move(issuetype);
-  fields["summary"] = std::move(summary);
+  fields["summary"] = summary;
   if (s.flavour == jira_flavour::cloud) {
     auto digest = value_digest(desc.text);
     state.texts.push_back({"description", std::move(desc.text), std::move(digest)});
   } else {
     fields["description"] = std::move(desc.text);
   }
-  fields["labels"] = json::array{json::value(state.label)};
-  return fields;
+  fields["labels"].emplace_array().emplace_back(state.label);
 }
 
 std::string footer(mapping_settings const& s) {
@@ -279,12 +282,13 @@ namespace {
 template <class State>
 json::object stored_form(State& state) {
   constexpr bool take = !std::is_const_v<State>;
-  auto digest_of = [](std::string digest) {
-    json::object out;
-    out[digest_key] = std::move(digest);
+  auto const& sp = state.fields.storage();  // the record's arena: moves within it are moves
+  auto digest_of = [&](std::string const& digest) {
+    json::object out(sp);
+    out[digest_key] = digest;
     return out;
   };
-  json::object stored_fields;
+  json::object stored_fields(sp);
   stored_fields.reserve(state.fields.size() + state.texts.size());
   for (auto& kv : state.fields) {
     bool small = kv.value().is_number() || kv.value().is_bool() || kv.value().is_null() ||
@@ -295,10 +299,10 @@ json::object stored_form(State& state) {
     else stored_fields.emplace(kv.key(), kv.value());
   }
   for (auto const& t : state.texts) {
-    if (t.json.size() <= digest_over) stored_fields.emplace(t.key, json::parse(t.json));
+    if (t.json.size() <= digest_over) stored_fields.emplace(t.key, json::parse(t.json, sp));
     else stored_fields.emplace(t.key, digest_of(t.digest));
   }
-  json::object out;
+  json::object out(sp);
   out["fields"] = std::move(stored_fields);
   out["facts"] = state.facts;
   return out;
@@ -327,40 +331,48 @@ desired_state map_purchase_order(purchase_order const& po, std::optional<std::st
     if (!line.received && line.expected_receipt && (!delivery || *line.expected_receipt < *delivery))
       delivery = line.expected_receipt;
 
-  desired_state state;
+  desired_state state{record_arena()};
   state.target = desired_transition(po);
   state.label = external_label(entity::purchase_order, s.folder, po.id);
-  state.source = source_property(s.tenant, s.folder, entity::purchase_order, po.id);
+  state.source = source_property(s.tenant, s.folder, entity::purchase_order, po.id, state.source.storage());
 
   table_block table{{"Line", "Product", "Quantity", "Unit", "Net price", "Expected receipt"}, {}};
   int const price_decimals = minor_units(po.currency);
+  table.rows.reserve(po.lines.size());
   for (auto const& line : po.lines) {
     decimal price = amount_of(line.net_price, "net price", record, po.id, line.line_number);
     decimal qty = amount_of(line.quantity, "quantity", record, po.id, line.line_number);
     std::string receipt = line.expected_receipt.value_or("");
     if (line.received) receipt += receipt.empty() ? "received" : " (received)";
-    table.rows.push_back({std::to_string(line.line_number), piece(line.product), qty.to_string(), piece(line.unit),
-                          price.grouped(std::max(price_decimals, price.scale())), receipt});
+    // Cells moved in, not copied from an initializer list: ten rows per order on average.
+    auto& row = table.rows.emplace_back();
+    row.reserve(table.header.size());
+    row.push_back(std::to_string(line.line_number));
+    row.push_back(piece(line.product));
+    row.push_back(qty.to_string());
+    row.push_back(piece(line.unit));
+    row.push_back(price.grouped(std::max(price_decimals, price.scale())));
+    row.push_back(std::move(receipt));
   }
   std::string status = po.closed ? "closed"
                        : po.receipt_status == "received" ? "open, received"
                        : po.receipt_status == "partial"  ? "open, partially received"
                                                          : "open";
-  std::vector<text_block> blocks = {
-      "Purchase order " + piece(po.id) + " from " + vendor + " (supplier " + piece(po.supplier_code) +
-          "), site " + piece(po.site) + ", ordered " + po.order_date + ".",
-      "Total " + money(total, po.currency) + " excluding tax, " + money(total_incl, po.currency) +
-          " including tax. Status: " + status + ".",
-  };
+  std::vector<text_block> blocks;
+  blocks.reserve(4);
+  blocks.emplace_back("Purchase order " + piece(po.id) + " from " + vendor + " (supplier " + piece(po.supplier_code) +
+                      "), site " + piece(po.site) + ", ordered " + po.order_date + ".");
+  blocks.emplace_back("Total " + money(total, po.currency) + " excluding tax, " + money(total_incl, po.currency) +
+                      " including tax. Status: " + status + ".");
   std::size_t table_index = blocks.size();
   std::size_t rows = table.rows.size();
   if (rows > 0) blocks.push_back(std::move(table));
   else table_index = std::size_t(-1);
   blocks.push_back(footer(s));
 
-  state.fields = base_fields(state, s, summary_of("PO", po.id, vendor, money(total, po.currency)),
-                             description(std::move(blocks), table_index, rows, "The order has " +
-                                         std::to_string(rows) + " lines; ", s.flavour));
+  base_fields(state, s, summary_of("PO", po.id, vendor, money(total, po.currency)),
+              description(std::move(blocks), table_index, rows, "The order has " + std::to_string(rows) + " lines; ",
+                          s.flavour));
   add_custom_fields(state, s,
                     {{"vendor", text_value(vendor)},
                      {"order_date", date_value(po.order_date)},
@@ -385,9 +397,9 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
   decimal tax = amount_of(inv.tax_amount, "tax amount", record, inv.id);
   std::string vendor = vendor_of(inv.supplier_code, supplier_name);
 
-  desired_state state;
+  desired_state state{record_arena()};
   state.label = external_label(entity::supplier_invoice, s.folder, inv.id);
-  state.source = source_property(s.tenant, s.folder, entity::supplier_invoice, inv.id);
+  state.source = source_property(s.tenant, s.folder, entity::supplier_invoice, inv.id, state.source.storage());
 
   std::string first =
       "Supplier invoice " + piece(inv.id) + " from " + vendor + " (supplier " + piece(inv.supplier_code) + ")";
@@ -397,12 +409,16 @@ desired_state map_supplier_invoice(supplier_invoice const& inv, std::optional<st
   if (inv.due_date_basis) first += ", due date basis " + *inv.due_date_basis;
   std::string second = "Amount " + money(amount, inv.currency) + " excluding tax, tax " + money(tax, inv.currency) + ".";
   if (!inv.status.empty()) second += " Status: " + piece(inv.status) + ".";
-  std::vector<text_block> blocks = {first + ".", second};
+  first += '.';
+  std::vector<text_block> blocks;
+  blocks.reserve(4);
+  blocks.emplace_back(std::move(first));
+  blocks.emplace_back(std::move(second));
   if (inv.purchase_order) blocks.push_back("Bills purchase order " + piece(*inv.purchase_order) + ".");
   blocks.push_back(footer(s));
 
-  state.fields = base_fields(state, s, summary_of("Invoice", inv.id, vendor, money(amount, inv.currency)),
-                             description(std::move(blocks), std::size_t(-1), 0, "", s.flavour));
+  base_fields(state, s, summary_of("Invoice", inv.id, vendor, money(amount, inv.currency)),
+              description(std::move(blocks), std::size_t(-1), 0, "", s.flavour));
   auto optional_date = [](std::optional<std::string> const& d) {
     return d ? std::optional(date_value(*d)) : std::nullopt;
   };
@@ -439,7 +455,7 @@ std::string create_body(desired_state const& state) {
   };
   for (auto const& kv : state.fields) {
     key(kv.key());
-    out += json::serialize(kv.value());
+    append_serialized(out, kv.value());
   }
   for (auto const& t : state.texts) {
     key(t.key);
@@ -459,7 +475,7 @@ std::string create_body(desired_state const& state) {
   out += R"(,"properties":[{"key":)";
   append_json_string(out, source_property_key);
   out += R"(,"value":)";
-  out += json::serialize(state.source);
+  append_serialized(out, state.source);
   out += "}]}";
   return out;
 }
@@ -496,8 +512,9 @@ std::string external_label(entity e, std::string_view folder, std::string_view i
   return label + "-" + hash;
 }
 
-json::object source_property(std::string_view tenant, std::string_view folder, entity e, std::string_view id) {
-  json::object value;
+json::object source_property(std::string_view tenant, std::string_view folder, entity e, std::string_view id,
+                             json::storage_ptr sp) {
+  json::object value(std::move(sp));
   value["tenant"] = tenant;
   value["folder"] = folder;
   value["entity"] = entity_name(e);

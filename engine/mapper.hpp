@@ -80,6 +80,13 @@ class mapping_error : public std::runtime_error {
 };
 
 struct desired_state {
+  // The mapper gives each record's state an arena of its own (a shared monotonic resource):
+  // the JSON below and what is made from it (the stored form) are bump-allocated and freed
+  // at once when the last of them goes, instead of some 70 mallocs and frees per record.
+  // A default-constructed state uses the default resource.
+  desired_state() = default;
+  explicit desired_state(boost::json::storage_ptr const& sp) : fields(sp), facts(sp), source(sp) {}
+
   boost::json::object fields;  // POST /issue "fields": project, issuetype, summary, description, labels, custom
   // {"entity","amount","currency","delivery_date"(string|null),"workflow"}: what change
   // comments and transitions are decided from, independent of which fields are mapped.
@@ -146,7 +153,7 @@ std::string external_label(entity e, std::string_view folder, std::string_view i
 
 // {"tenant":…,"folder":…,"entity":"purchase_order"|"supplier_invoice","id":…}
 boost::json::object source_property(std::string_view tenant, std::string_view folder, entity e,
-                                    std::string_view id);
+                                    std::string_view id, boost::json::storage_ptr sp = {});
 
 struct notable_change {
   std::string what;  // "delivery date" | "total" | "amount excl. tax"

@@ -281,7 +281,7 @@ awaitable<std::size_t> tenant::create_ahead(entity e, x3_page<Record> const& pag
     bodies.push_back(create_body(*a.desired));
     // The mapped fields are large and process() needs only the label and the workflow
     // target of a record whose create went ahead: they move into the stored state.
-    a.sent.state = hash_state(a.desired->take_json());
+    move_into(a.sent.state, hash_state(a.desired->take_json()));
     ids.push_back(r->id);
     ahead.emplace(r->id, std::move(a));
     past = i + 1;
@@ -377,7 +377,9 @@ awaitable<std::string> tenant::process(entity e, Record const& record, std::stri
       if (!ahead && (!previous || !previous->linked)) desired.link_to = link_target(record);
     if (sent) *sent = true;  // from here on Jira may have seen it
     auto* sent_early = ahead ? &ahead->sent : nullptr;
-    outcome = co_await writer_->write(e, record.id, std::move(desired), std::move(previous), now, fresh_intent, sent_early);
+    auto written = co_await writer_->write(e, record.id, std::move(desired), std::move(previous), now, fresh_intent,
+                                           sent_early);
+    move_into(outcome, std::move(written));  // the entry's state stays in the record's arena
   } catch (record_deferred const&) {
     throw;
   } catch (...) {

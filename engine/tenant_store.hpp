@@ -51,7 +51,7 @@ struct issue_entry {
   // it is. Empty otherwise (an entry read back, or `state` assigned on its own).
   std::string state_text;
   void set_state(hashed_state s) {
-    state = std::move(s.state);
+    move_into(state, std::move(s.state));
     state_text = std::move(s.text);
     hash = std::move(s.hash);
   }

@@ -48,3 +48,20 @@ TEST_CASE("a hashed state carries the state, its canonical text and the text's h
   CHECK(h.hash == content_hash(o));
   CHECK(h.hash == sha256_hex(h.text));
 }
+
+TEST_CASE("append_serialized writes what serialize writes, past one chunk, and wide objects sort too") {
+  boost::json::object wide;
+  for (int i = 40; i > 0; --i) wide["k" + std::to_string(1000 + i)] = i % 3 ? boost::json::value(i) : boost::json::value(0.5 * i);
+  wide["long"] = std::string(10'000, 'x') + "\"\n";  // more than one 4 KB chunk, with escapes
+  std::string out = "prefix:";
+  append_serialized(out, wide);
+  CHECK(out == "prefix:" + boost::json::serialize(wide));
+  boost::json::value const as_value = wide;
+  std::string again;
+  append_serialized(again, as_value);
+  CHECK(again == boost::json::serialize(wide));
+  // More members than canonical_json sorts on the stack: still in key order.
+  auto canonical = canonical_json(wide);
+  CHECK(canonical.starts_with(R"({"k1001":1,"k1002":2,"k1003":1.5E0,)"));
+  CHECK(boost::json::parse(canonical) == as_value);
+}

@@ -9,6 +9,7 @@
 
 #include "engine/adf.hpp"
 #include "engine/content_hash.hpp"
+#include "engine/tenant_store.hpp"
 
 using namespace mlc::engine;
 namespace json = boost::json;
@@ -508,6 +509,38 @@ TEST_CASE("take_json gives the stored state to_json gives and leaves the fields 
       CHECK(state.texts.empty());
       CHECK(state.label == label);  // what process() still reads is kept
       CHECK(state.facts == expected.at("facts"));
+    }
+  }
+}
+
+TEST_CASE("a mapped record's JSON stays in its own arena up to the issue entry, never copied out") {
+  // Each record's state is bump-allocated in one arena (desired_state); a step that
+  // assigned it into an object of the default resource would copy it, malloc by malloc.
+  for (auto flavour : {jira_flavour::cloud, jira_flavour::data_center}) {
+    auto s = settings();
+    s.flavour = flavour;
+    s.fields["site"].schema = {"option", ""};  // an object value, built in the arena too
+    std::vector<desired_state> states;
+    states.push_back(map_purchase_order(order(), std::string("Acme Metals"), s));
+    states.push_back(map_supplier_invoice(invoice(), std::string("Acme Metals"), s));
+    for (auto& state : states) {
+      auto const* arena = state.fields.storage().get();
+      CHECK(arena != json::storage_ptr{}.get());
+      for (auto const* part : {&state.facts, &state.source}) CHECK(part->storage().get() == arena);
+      for (auto const& kv : state.fields) {
+        if (auto const* o = kv.value().if_object()) CHECK(o->storage().get() == arena);
+        if (auto const* str = kv.value().if_string()) CHECK(str->storage().get() == arena);
+      }
+      auto stored = state.take_json();
+      CHECK(stored.storage().get() == arena);
+      CHECK(stored.at("fields").get_object().storage().get() == arena);
+      hashed_state sent;
+      move_into(sent, hash_state(std::move(stored)));
+      CHECK(sent.state.storage().get() == arena);
+      issue_entry entry;
+      entry.set_state(std::move(sent));
+      CHECK(entry.state.storage().get() == arena);
+      CHECK(entry.state.at("facts") == state.facts);
     }
   }
 }
