@@ -133,10 +133,7 @@ tenant_store::tenant_store(std::shared_ptr<storage::store> store, std::string te
     : store_(std::move(store)), tenant_(std::move(tenant)) {}
 
 std::string tenant_store::record_key(entity e, std::string_view record_id) const {
-  std::string rest{entity_name(e)};
-  rest.push_back('\0');
-  rest.append(record_id);
-  return storage::make_key(tenant_, rest);
+  return storage::make_key(tenant_, entity_name(e), record_id);
 }
 
 boost::asio::awaitable<void> tenant_store::commit(storage::write_batch batch) {
@@ -197,11 +194,11 @@ std::optional<std::string> tenant_store::issue_key(entity e, std::string_view re
 }
 
 bool tenant_store::has_issue(entity e, std::string_view record_id) const {
-  return store_->get(column::issue_map, record_key(e, record_id)).has_value();
+  return store_->contains(column::issue_map, record_key(e, record_id));
 }
 
 bool tenant_store::is_parked(entity e, std::string_view record_id) const {
-  return store_->get(column::replay, record_key(e, record_id)).has_value();
+  return store_->contains(column::replay, record_key(e, record_id));
 }
 
 std::optional<parked_record> tenant_store::parked(entity e, std::string_view record_id) const {

@@ -9,8 +9,19 @@ std::string tenant_prefix(std::string_view tenant) {
 }
 
 std::string make_key(std::string_view tenant, std::string_view rest) {
-  auto key = tenant_prefix(tenant);
+  std::string key;
+  key.reserve(tenant.size() + 1 + rest.size());
+  key.append(tenant).push_back('\0');
   key.append(rest);
+  return key;
+}
+
+std::string make_key(std::string_view tenant, std::string_view first, std::string_view second) {
+  std::string key;
+  key.reserve(tenant.size() + first.size() + second.size() + 2);
+  key.append(tenant).push_back('\0');
+  key.append(first).push_back('\0');
+  key.append(second);
   return key;
 }
 

@@ -12,6 +12,8 @@ namespace mlc::storage {
 
 std::string tenant_prefix(std::string_view tenant);
 std::string make_key(std::string_view tenant, std::string_view rest);
+// tenant\0 + first + \0 + second, built in one allocation.
+std::string make_key(std::string_view tenant, std::string_view first, std::string_view second);
 
 // Splits "tenant\0rest" into views of `key`; nullopt when the key has no separator (e.g. meta "schema_version").
 struct key_parts {

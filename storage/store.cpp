@@ -192,6 +192,15 @@ std::optional<std::string> store::get(column c, std::string_view key) const {
   return value;
 }
 
+bool store::contains(column c, std::string_view key) const {
+  impl_->require_open();
+  rocksdb::PinnableSlice value;
+  auto s = impl_->db->Get(rocksdb::ReadOptions{}, impl_->cf(c), rocksdb::Slice{key.data(), key.size()}, &value);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) impl_->fail("reading " + std::string{to_string(c)}, s);
+  return true;
+}
+
 void store::scan(column c, std::string_view prefix,
                  std::function<bool(std::string_view, std::string_view)> const& visit) const {
   impl_->require_open();

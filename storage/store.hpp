@@ -103,6 +103,7 @@ class store {
   store& operator=(store const&) = delete;
 
   std::optional<std::string> get(column, std::string_view key) const;
+  bool contains(column, std::string_view key) const;  // get() without copying the value out
   // Visits keys with that prefix in order; the callback returns false to stop.
   void scan(column, std::string_view prefix,
             std::function<bool(std::string_view key, std::string_view value)> const&) const;

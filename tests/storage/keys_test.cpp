@@ -43,6 +43,8 @@ TEST_CASE("split_key and prefix_end") {
   REQUIRE(parts);
   CHECK(parts->tenant == "a");
   CHECK(parts->rest == "rest");
+  CHECK(make_key("a", "rest") == std::string_view{"a\0rest", 6});
+  CHECK(make_key("ten", "purchase_order", "PO-1") == std::string_view{"ten\0purchase_order\0PO-1", 23});
   CHECK(prefix_end(tenant_prefix("a")) == std::optional<std::string>{std::string{"a\x01"}});
   CHECK(prefix_end("a\xff") == std::optional<std::string>{"b"});
   CHECK_FALSE(prefix_end("\xff\xff"));

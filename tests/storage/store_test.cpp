@@ -45,9 +45,13 @@ TEST_CASE("store persists every column family across reopen") {
     auto v = s->get(c, make_key("t1", to_string(c)));
     REQUIRE(v);
     CHECK(*v == "value-" + std::string{to_string(c)});
+    CHECK(s->contains(c, make_key("t1", to_string(c))));
     // A key written to one family is not visible in the others.
     for (auto other : all_columns)
-      if (other != c) CHECK_FALSE(s->get(other, make_key("t1", to_string(c))));
+      if (other != c) {
+        CHECK_FALSE(s->get(other, make_key("t1", to_string(c))));
+        CHECK_FALSE(s->contains(other, make_key("t1", to_string(c))));
+      }
   }
   CHECK(s->get(column::meta, "schema_version") == std::optional<std::string>{"1"});
   CHECK_FALSE(s->get(column::watermarks, "missing"));
@@ -60,6 +64,7 @@ TEST_CASE("store deletes with a nullopt value") {
   REQUIRE(s->get(column::issue_map, make_key("a", "k")));
   s->commit_now({{column::issue_map, make_key("a", "k"), std::nullopt}});
   CHECK_FALSE(s->get(column::issue_map, make_key("a", "k")));
+  CHECK_FALSE(s->contains(column::issue_map, make_key("a", "k")));
 }
 
 TEST_CASE("prefix scan keeps tenants a and ab apart and visits keys in order") {
