@@ -23,9 +23,9 @@ constexpr std::size_t k_string_limit = 255;    // Jira single-line text fields a
 constexpr std::size_t k_text_limit = 32'767;   // Jira multi-line text fields and description
 constexpr std::size_t k_cell_limit = 255;      // one table cell in the description
 
-// A record's JSON arena (desired_state), 4 KB to start with; it grows by larger blocks
-// when a record needs more.
-json::storage_ptr record_arena() { return json::make_shared_resource<json::monotonic_resource>(4096); }
+// A record's JSON arena (desired_state). A 10-line order's state and stored form take
+// 4–8 KB of it: 8 KB holds them in one block (a 4 KB start would add an 8 KB second one).
+json::storage_ptr record_arena() { return json::make_shared_resource<json::monotonic_resource>(8192); }
 
 constexpr std::array<std::string_view, 7> k_order_fields = {
     "vendor", "order_date", "delivery_date", "total", "currency", "line_count", "site"};
