@@ -48,12 +48,23 @@ std::string describe(json::value const* got) {
   throw field_problem{field, "expected " + std::string(expected) + ", got " + describe(got)};
 }
 
-// A record's fields, with the path prefix used in error messages ("PORDERQ[2].").
+// "purchaseOrderLines[2]": the path of a table's line in error messages.
+std::string line_path(std::string_view table, std::size_t index) {
+  return std::string(table) + "[" + std::to_string(index) + "]";
+}
+
+// A record's fields, with the path prefix used in error messages ("PORDERQ[2]."). A line's
+// prefix is written only when a message needs it: most records have no error to report.
 struct fields {
   json::object const& obj;
   std::string prefix;
+  std::string_view table = {};  // set for a line: the prefix is "<table>[<index>]."
+  std::size_t index = 0;
 
-  std::string path(std::string_view key) const { return prefix + std::string(key); }
+  std::string path(std::string_view key) const {
+    if (!table.empty()) return line_path(table, index) + "." + std::string(key);
+    return prefix + std::string(key);
+  }
   json::value const* find(std::string_view key) const { return obj.if_contains(key); }
   static bool absent(json::value const* v) { return !v || v->is_null(); }
 
@@ -61,19 +72,18 @@ struct fields {
   std::optional<std::string> opt_text(std::string_view key) const {
     auto const* v = find(key);
     if (absent(v)) return std::nullopt;
-    std::string s;
-    if (v->is_string()) s = std::string(v->get_string());
-    else if (v->is_int64()) s = std::to_string(v->get_int64());
-    else if (v->is_uint64()) s = std::to_string(v->get_uint64());
-    else fail(path(key), "a string", v);
+    if (v->is_int64()) return std::to_string(v->get_int64());
+    if (v->is_uint64()) return std::to_string(v->get_uint64());
+    if (!v->is_string()) fail(path(key), "a string", v);
+    std::string_view s = v->get_string();
     auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return std::string{};
-    return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+    if (first == std::string_view::npos) return std::string{};
+    return std::string(s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1));
   }
   std::string text(std::string_view key) const {
     auto s = opt_text(key);
     if (!s || s->empty()) fail(path(key), "a non-empty string", find(key));
-    return *s;
+    return std::move(*s);
   }
   // Present-or-not text where X3 legitimately leaves it blank (supplier document number).
   std::string text_or_blank(std::string_view key) const { return opt_text(key).value_or(std::string{}); }
@@ -101,7 +111,7 @@ struct fields {
   std::string code(std::string_view key) const {
     auto s = opt_code(key);
     if (!s) fail(path(key), "a code (a string or {code: …})", find(key));
-    return *s;
+    return std::move(*s);
   }
 
   std::string amount(std::string_view key) const {
@@ -124,7 +134,7 @@ struct fields {
   std::string date(std::string_view key) const {
     auto d = opt_date(key);
     if (!d) fail(path(key), "a date \"YYYY-MM-DD\"", find(key));
-    return *d;
+    return std::move(*d);
   }
 
   std::string timestamp(std::string_view key) const {
@@ -132,7 +142,7 @@ struct fields {
     std::optional<std::string> t;
     if (v && v->is_string()) t = normalise_x3_timestamp(v->get_string());
     if (!t) fail(path(key), "a timestamp \"YYYY-MM-DDTHH:MM:SSZ\"", v);
-    return *t;
+    return std::move(*t);
   }
 
   // JSON booleans or an X3 local menu "no/yes" (1/2, as number or string).
@@ -299,6 +309,7 @@ x3_page<Record> graphql_page(std::string_view body, std::string_view a, std::str
   std::string where = "data." + std::string(a) + "." + std::string(b) + ".query";
   x3_page<Record> page;
   auto const& edges = array_at(conn, "edges", where);
+  page.records.reserve(edges.size());
   for (auto const& edge : edges) {
     json::value const* node = edge.is_object() ? edge.get_object().if_contains("node") : nullptr;
     static json::value const null_node;
@@ -342,7 +353,9 @@ x3_page<Record> api1_page(std::string_view body, std::string_view kind, std::str
   json::value root = parse_body(body, "X3 api1", arena);
   throw_diagnoses(root.get_object());
   x3_page<Record> page;
-  for (auto const& resource : array_at(root.get_object(), "$resources", "(root)"))
+  auto const& resources = array_at(root.get_object(), "$resources", "(root)");
+  page.records.reserve(resources.size());
+  for (auto const& resource : resources)
     page.records.push_back(parse_record<Record>(resource, kind, id_key, parse));
   auto const* links = root.get_object().if_contains("$links");
   auto const* next = links && links->is_object() ? links->get_object().if_contains("$next") : nullptr;
@@ -382,11 +395,10 @@ purchase_order graphql_order(fields const& f) {
     po.lines.reserve(list->get_array().size());
     std::size_t index = 0;
     for (auto const& item : list->get_array()) {
-      std::string prefix = "purchaseOrderLines[" + std::to_string(index++) + "]";
       json::value const* node = &item;
       if (item.is_object() && item.get_object().contains("node")) node = &item.get_object().at("node");
-      if (!node->is_object()) fail(prefix, "a line object", node);
-      fields l{node->get_object(), prefix + "."};
+      if (!node->is_object()) fail(line_path("purchaseOrderLines", index), "a line object", node);
+      fields l{node->get_object(), {}, "purchaseOrderLines", index++};
       po_line line;
       line.line_number = l.integer("lineNumber");
       line.product = l.code("product");
@@ -419,9 +431,8 @@ purchase_order api1_order(fields const& f) {
     if (!lines->is_array()) fail(std::string(table), "an array of order lines", lines);
     std::size_t index = 0;
     for (auto const& item : lines->get_array()) {
-      std::string prefix = std::string(table) + "[" + std::to_string(index++) + "]";
-      if (!item.is_object()) fail(prefix, "a line object", &item);
-      fields l{item.get_object(), prefix + "."};
+      if (!item.is_object()) fail(line_path(table, index), "a line object", &item);
+      fields l{item.get_object(), {}, table, index++};
       po_line line;
       line.line_number = l.integer("POPLIN");
       line.product = l.code("ITMREF");

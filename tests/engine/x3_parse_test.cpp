@@ -123,6 +123,49 @@ TEST_CASE("GraphQL line problems name the line") {
   CHECK(err(parse_graphql_purchase_orders(truncated).records.at(0)).field == "purchaseOrderLines");
 }
 
+TEST_CASE("a line that is not an object, or a padded code in a line, is named by its index") {
+  auto graphql = R"({"data":{"x3Purchasing":{"purchaseOrder":{"query":{"edges":[{"node":{"id":"P3","purchaseSite":"S",
+    "orderDate":"2026-01-15","orderFromSupplier":{"code":"A"},"currency":{"code":"EUR"},"taxExcludedTotalAmount":1,
+    "taxIncludedTotalAmount":1,"_updateStamp":"2026-01-31T10:00:00Z","purchaseOrderLines":{"query":{"edges":[
+    {"node":{"lineNumber":1,"product":{"code":" A "},"quantityInOrderUnitOrdered":1,"orderUnit":{"code":"EA"},"netPrice":1}},
+    {"node":{"lineNumber":2,"product":{"code":"B"},"quantityInOrderUnitOrdered":1,"orderUnit":{"code":"EA"},"netPrice":1}},
+    {"node":7}]}}}}],"pageInfo":{"hasNextPage":false}}}}}})";
+  auto const graphql_page = parse_graphql_purchase_orders(graphql);
+  auto const& bad_line = err(graphql_page.records.at(0));
+  CHECK(bad_line.field == "purchaseOrderLines[2]");
+  CHECK(bad_line.message == R"(purchase order P3: field "purchaseOrderLines[2]": expected a line object, got 7)");
+
+  auto padded = R"({"data":{"x3Purchasing":{"purchaseOrder":{"query":{"edges":[{"node":{"id":"P4","purchaseSite":"S",
+    "orderDate":"2026-01-15","orderFromSupplier":{"code":"A"},"currency":{"code":"EUR"},"taxExcludedTotalAmount":1,
+    "taxIncludedTotalAmount":1,"_updateStamp":"2026-01-31T10:00:00Z","purchaseOrderLines":{"query":{"edges":[
+    {"node":{"lineNumber":1,"product":{"code":"A"},"quantityInOrderUnitOrdered":1,"orderUnit":{"code":"EA"},"netPrice":1}},
+    {"node":{"lineNumber":2,"product":{"code":" B "},"quantityInOrderUnitOrdered":1,"orderUnit":{"code":"  "},"netPrice":1}}
+    ]}}}}],"pageInfo":{"hasNextPage":false}}}}}})";
+  auto const padded_page = parse_graphql_purchase_orders(padded);
+  auto const& blank_unit = err(padded_page.records.at(0));
+  CHECK(blank_unit.field == "purchaseOrderLines[1].orderUnit.code");
+  CHECK(blank_unit.message ==
+        R"(purchase order P4: field "purchaseOrderLines[1].orderUnit.code": expected a non-empty string, got "  ")");
+
+  auto api1 = R"({"$resources":[{"POHNUM":"4500126","POHFCY":"FR01","ORDDAT":"2026-01-15","BPSNUM":"ACME01","CUR":"EUR",
+    "TOTORD":1,"TTVORD":1,"UPDDATTIM":"2026-01-31T10:00:00Z",
+    "PORDERQ":[{"POPLIN":1,"ITMREF":"A","QTYUOM":1,"UOM":"EA","NETPRI":1},"line two"]}]})";
+  auto const api1_page = parse_api1_purchase_orders(api1);
+  auto const& api1_line = err(api1_page.records.at(0));
+  CHECK(api1_line.field == "PORDERQ[1]");
+  CHECK(api1_line.message == R"(purchase order 4500126: field "PORDERQ[1]": expected a line object, got "line two")");
+
+  // Trimmed codes and ids: padding goes, the text stays whole.
+  auto ok_padded = R"({"$resources":[{"POHNUM":"  4500127 ","POHFCY":" FR01","ORDDAT":"2026-01-15","BPSNUM":"ACME01",
+    "CUR":"EUR","TOTORD":1,"TTVORD":1,"UPDDATTIM":"2026-01-31T10:00:00Z",
+    "PORDERQ":[{"POPLIN":1,"ITMREF":" A LONGER PRODUCT CODE ","QTYUOM":1,"UOM":"EA","NETPRI":1}]}]})";
+  auto const ok_page = parse_api1_purchase_orders(ok_padded);
+  auto const& po = ok(ok_page.records.at(0));
+  CHECK(po.id == "4500127");
+  CHECK(po.site == "FR01");
+  CHECK(po.lines.at(0).product == "A LONGER PRODUCT CODE");
+}
+
 TEST_CASE("GraphQL receipt status is normalised and derived from lines when absent") {
   auto order = [](std::string status, std::string lines) {
     std::string body = R"({"data":{"x3Purchasing":{"purchaseOrder":{"query":{"edges":[{"node":{"id":"P","purchaseSite":"S",
