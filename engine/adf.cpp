@@ -1,11 +1,13 @@
 #include "engine/adf.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 
 #include <boost/json/parse.hpp>
 
+#include "engine/byte_scan.hpp"
 #include "engine/content_hash.hpp"
 
 namespace mlc::engine {
@@ -13,9 +15,6 @@ namespace mlc::engine {
 namespace json = boost::json;
 
 namespace {
-
-// ' ' to '~': what clean_line keeps as it is.
-bool printable_ascii(char c) { return static_cast<unsigned char>(c) - 0x20u < 0x5Fu; }
 
 // Decodes one code point at `pos` (advancing it); U+FFFD for invalid or overlong sequences,
 // surrogates and values past U+10FFFF, consuming one byte so decoding always progresses.
@@ -70,8 +69,7 @@ void append_utf8(std::string& out, char32_t cp) {
 // Printable ASCII without quotes or backslashes, as nearly every table cell is: what
 // clean_line and JSON escaping leave as it is, so it is copied without either pass.
 bool plain_text(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(),
-                                      [](char c) { return printable_ascii(c) && c != '"' && c != '\\'; });
+  return !text.empty() && byte_scan::ascii_json_plain_prefix(text) == text.size();
 }
 
 constexpr std::string_view paragraph_open = R"({"type":"paragraph","content":[{"type":"text","text":)";
@@ -118,8 +116,7 @@ std::string clean_line(std::string_view text) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     // Printable ASCII, nearly all of it, is copied a run at a time.
-    auto run = pos;
-    while (run < text.size() && printable_ascii(text[run])) ++run;
+    auto run = pos + byte_scan::printable_ascii_prefix(text.substr(pos));
     out.append(text.substr(pos, run - pos));
     pos = run;
     if (pos == text.size()) break;
@@ -214,11 +211,16 @@ namespace {
 
 constexpr std::string_view wiki_special = "|{}[]*_-+^~?!#";
 
+// Printable ASCII that wiki markup takes as it is: no backslash, no markup character.
+constexpr auto wiki_plain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7F; ++c) plain[c] = c != '\\' && wiki_special.find(static_cast<char>(c)) == std::string_view::npos;
+  return plain;
+}();
+
 void append_wiki_escaped(std::string& out, std::string_view text) {
   // Printable ASCII with no markup character, as most values are, is its own escape.
-  bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-    return printable_ascii(c) && c != '\\' && wiki_special.find(c) == std::string_view::npos;
-  });
+  bool plain = std::all_of(text.begin(), text.end(), [](char c) { return wiki_plain[static_cast<unsigned char>(c)]; });
   if (plain) {
     out += text;
     return;

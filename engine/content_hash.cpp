@@ -12,6 +12,8 @@
 
 #include <boost/json/serializer.hpp>
 
+#include "engine/byte_scan.hpp"
+
 namespace mlc::engine {
 
 namespace {
@@ -98,12 +100,13 @@ void append_serialized(std::string& out, boost::json::object const& value) { ser
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  std::size_t run = 0;  // start of the characters not yet copied
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto const c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
+  while (!text.empty()) {
+    // What needs no escape is copied a run at a time, found eight bytes per step.
+    auto run = byte_scan::json_plain_prefix(text);
+    out.append(text.data(), run);
+    if (run == text.size()) break;
+    auto const c = static_cast<unsigned char>(text[run]);
+    text.remove_prefix(run + 1);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -118,7 +121,6 @@ void append_json_string(std::string& out, std::string_view text) {
         out += hex[c & 15];
     }
   }
-  out.append(text.data() + run, text.size() - run);
   out += '"';
 }
 
