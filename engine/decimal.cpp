@@ -90,19 +90,35 @@ std::optional<decimal> decimal::parse(std::string_view text) {
   bool negative = false;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
 
-  std::string digits;  // integer digits then fraction digits
+  // The digits go straight into the mantissa: leading zeros are skipped and a run of zeros
+  // is multiplied in only when a non-zero digit follows it, so trailing zeros (moved into
+  // the scale) and long zero runs never reach the 128-bit integer.
+  int128 mantissa = 0;
+  int significant = 0;     // digits in the mantissa
+  int pending_zeros = 0;   // zeros read after them, not yet in the mantissa
   int fraction_digits = 0;
   bool any_digit = false;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    digits += text[i++];
+  bool too_long = false;   // more significant digits than any in-range value has
+  auto digit = [&](char c) {
     any_digit = true;
-  }
+    if (c == '0') {
+      if (significant > 0) ++pending_zeros;
+      return;
+    }
+    if (significant + pending_zeros + 1 > max_integer_digits + max_scale) {
+      too_long = true;
+      return;
+    }
+    mantissa = mantissa * pow10(pending_zeros + 1) + (c - '0');
+    significant += pending_zeros + 1;
+    pending_zeros = 0;
+  };
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') digit(text[i++]);
   if (i < text.size() && text[i] == '.') {
     ++i;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      digits += text[i++];
+      digit(text[i++]);
       ++fraction_digits;
-      any_digit = true;
     }
   }
   if (!any_digit) return std::nullopt;
@@ -122,23 +138,13 @@ std::optional<decimal> decimal::parse(std::string_view text) {
     if (exp_negative) exponent = -exponent;
   }
   if (i != text.size()) return std::nullopt;
+  if (significant == 0) return decimal{};
+  if (too_long) return std::nullopt;
 
-  // value = digits * 10^(exponent - fraction_digits). Drop leading zeros and trailing
-  // zeros (moving them into the exponent) so long zero runs never reach the 128-bit integer.
-  int scale = fraction_digits - exponent;
-  auto first = digits.find_first_not_of('0');
-  if (first == std::string::npos) return decimal{};
-  digits.erase(0, first);
-  while (digits.size() > 1 && digits.back() == '0') {
-    digits.pop_back();
-    --scale;
-  }
+  // value = mantissa * 10^(pending_zeros + exponent - fraction_digits)
+  int scale = fraction_digits - exponent - pending_zeros;
   if (scale > max_scale) return std::nullopt;
-  int integer_digits = static_cast<int>(digits.size()) - scale;
-  if (integer_digits > max_integer_digits) return std::nullopt;
-
-  int128 mantissa = 0;
-  for (char c : digits) mantissa = mantissa * 10 + (c - '0');
+  if (significant - scale > max_integer_digits) return std::nullopt;
   if (scale < 0) {
     mantissa *= pow10(-scale);
     scale = 0;

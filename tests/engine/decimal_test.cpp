@@ -142,3 +142,85 @@ TEST_CASE("decimal text round-trips for random values across the whole range") {
     CHECK(*decimal::parse(padded) == *d);
   }
 }
+
+namespace {
+// What parse() must give, worked out on strings alone: the canonical text of a valid
+// number, nullopt for anything parse() refuses.
+std::optional<std::string> reference_parse(std::string_view text) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  auto is_digit = [&] { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+  std::string digits;
+  long scale = 0;
+  while (is_digit()) digits += text[i++];
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (is_digit()) {
+      digits += text[i++];
+      ++scale;
+    }
+  }
+  if (digits.empty()) return std::nullopt;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool minus = i < text.size() && text[i] == '-';
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    auto start = i;
+    long e = 0;
+    while (is_digit()) {
+      if (e > 1000) return std::nullopt;  // parse() stops long exponents before they overflow, even on zero
+      e = e * 10 + (text[i++] - '0');
+    }
+    if (i == start) return std::nullopt;
+    scale += minus ? e : -e;
+  }
+  if (i != text.size()) return std::nullopt;
+  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
+  if (digits.empty()) return "0";
+  while (digits.back() == '0') {
+    digits.pop_back();
+    --scale;
+  }
+  auto length = static_cast<long>(digits.size());
+  if (scale > 18 || length - scale > 19) return std::nullopt;
+  std::string out = negative ? "-" : "";
+  if (scale <= 0) return out + digits + std::string(static_cast<std::size_t>(-scale), '0');
+  if (length > scale) return out + digits.substr(0, digits.size() - scale) + "." + digits.substr(digits.size() - scale);
+  return out + "0." + std::string(static_cast<std::size_t>(scale - length), '0') + digits;
+}
+}  // namespace
+
+TEST_CASE("decimal parse agrees with a parse worked out on strings, for random well- and ill-formed text") {
+  std::mt19937_64 random{20261201};
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
+  auto digits = [&](std::size_t n) {
+    std::string s;
+    // Zero runs are common, so leading, trailing and inner zeros are all exercised.
+    for (std::size_t i = 0; i < n; ++i) s += pick(3) == 0 ? '0' : static_cast<char>('0' + pick(10));
+    return s;
+  };
+  static constexpr std::string_view signs[] = {"", "", "+", "-"};
+  static constexpr std::string_view junk[] = {"", "", "", "", " ", "x", ".", "e", "-", ",", "1 0"};
+  int valid = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string text{signs[pick(4)]};
+    text += digits(pick(24));
+    if (pick(2)) text += "." + digits(pick(24));
+    if (pick(4) == 0) text += std::string{"eE"[pick(2)]} + std::string{signs[pick(4)]} + digits(pick(4));
+    if (pick(8) == 0) text.insert(pick(text.size() + 1), junk[pick(std::size(junk))]);
+    if (pick(8) == 0) text = " " + text + "\t";
+    auto expected = reference_parse(text);
+    auto got = decimal::parse(text);
+    INFO("\"" << text << "\"");
+    REQUIRE(got.has_value() == expected.has_value());
+    if (got) {
+      ++valid;
+      CHECK(got->to_string() == *expected);
+    }
+  }
+  CHECK(valid > 5000);  // both outcomes are well represented
+}
