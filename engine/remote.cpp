@@ -1,10 +1,9 @@
 #include "engine/remote.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include "net/host_limiter.hpp"
 #include "net/http_client.hpp"
 #include "net/request_runner.hpp"
+#include "net/url.hpp"
 
 namespace mlc::engine {
 
@@ -15,23 +14,9 @@ std::string trim_slash(std::string url) {
   return url;
 }
 
-struct origin {
-  std::string scheme, host, port;
-  bool operator==(origin const&) const = default;
-};
-
-std::optional<origin> origin_of(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return std::nullopt;
-  auto lower = [](std::string_view text) {
-    std::string out{text};
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
-  auto scheme = lower(parsed->scheme());  // schemes and host names are case-insensitive
-  auto port = std::string{parsed->port()};
-  if (port.empty()) port = scheme == "https" ? "443" : "80";
-  return origin{scheme, lower(parsed->host()), port};
+// Scheme, host and port, as a connection sees them (host names are case-insensitive).
+bool same_origin(net::origin_url const& a, net::origin_url const& b) {
+  return a.tls == b.tls && a.port == b.port && net::iequals(a.host, b.host);
 }
 
 }  // namespace
@@ -47,23 +32,36 @@ remote::remote(std::string system, std::string base_url, std::shared_ptr<net::ht
       options_(options) {}
 
 bool remote::same_origin(std::string const& absolute_url) const {
-  auto a = origin_of(absolute_url);
-  auto b = origin_of(base_url_);
-  return a && b && *a == *b;
+  try {
+    return engine::same_origin(net::parse_origin_url(absolute_url), base());
+  } catch (net::error const&) {
+    return false;
+  }
+}
+
+net::origin_url const& remote::base() const {
+  if (!base_) base_ = net::parse_origin_url(base_url_);
+  return *base_;
 }
 
 awaitable<net::http_response> remote::call(std::string method, std::string target, std::string body,
                                            call_safety safety, net::header_list headers) {
-  std::string url;
+  // The URL is parsed once here; the runner and the client take it as it is.
+  net::origin_url url;
   if (target.starts_with("http://") || target.starts_with("https://")) {
     // Credentials go only where the tenant configured them to go.
-    if (!same_origin(target))
+    std::optional<net::origin_url> parsed;
+    try {
+      parsed = net::parse_origin_url(target);
+    } catch (net::error const&) {
+    }
+    if (!parsed || !engine::same_origin(*parsed, base()))
       throw net::error(net::error_kind::protocol,
                        system_ + ": refusing to send credentials to " + net::excerpt(target, 80) +
                            ", which is not the configured server");
-    url = std::move(target);
+    url = std::move(*parsed);
   } else {
-    url = base_url_ + target;
+    url = net::parse_origin_url(base_url_ + target);
   }
   net::execute_options options;
   options.retry.max_attempts = options_.max_attempts;

@@ -5,11 +5,13 @@
 // Coroutine safety: single io_context; many coroutines may call() at once.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/credentials.hpp"
 #include "net/asio.hpp"
 #include "net/http.hpp"
+#include "net/url.hpp"
 
 namespace mlc::net {
 class http_client;
@@ -56,6 +58,8 @@ class remote {
   std::shared_ptr<net::host_limiter_registry> limiter_;
   std::shared_ptr<credential_source> credentials_;
   remote_options options_;
+  net::origin_url const& base() const;  // base_url_ parsed, on first use
+  mutable std::optional<net::origin_url> base_;
 };
 
 }  // namespace mlc::engine

@@ -301,9 +301,15 @@ awaitable<http_response> http_client::send(std::string url, http_request request
 }
 
 awaitable<http_response> http_client::send(std::string url, http_request const& request, clock::time_point deadline) {
+  auto target = parse_origin_url(url);
+  auto response = co_await send(target, request, deadline);
+  co_return response;
+}
+
+awaitable<http_response> http_client::send(origin_url const& target, http_request const& request,
+                                           clock::time_point deadline) {
   auto self = impl_;  // in-flight requests keep the client's state alive
   auto started = clock::now();
-  auto target = parse_origin_url(url);
   std::string what = request.method + " " + target.redacted();
   if (request.method.empty() || request.method.find_first_of(" \t\r\n") != std::string::npos)
     throw error(error_kind::protocol, what + ": invalid HTTP method");

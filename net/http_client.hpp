@@ -11,6 +11,7 @@
 #include "net/asio.hpp"
 #include "net/http.hpp"
 #include "net/observer.hpp"
+#include "net/url.hpp"
 
 namespace mlc::net {
 
@@ -51,6 +52,9 @@ class http_client {
   // (the request runner passes its overall deadline, shared by all attempts). `request`
   // is read, not copied (its body is sent from where it is): await the call at once.
   awaitable<http_response> send(std::string url, http_request const& request,
+                                std::chrono::steady_clock::time_point deadline);
+  // The same for a URL parsed already; `target` is read, not copied: await the call at once.
+  awaitable<http_response> send(origin_url const& target, http_request const& request,
                                 std::chrono::steady_clock::time_point deadline);
 
   // Connections opened so far (for tests and metrics).

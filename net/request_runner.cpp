@@ -33,11 +33,17 @@ void throw_for_status(http_response const& response, std::string_view what) {
 
 awaitable<http_response> execute(http_client& client, host_limiter_registry& limiter, std::string url,
                                  http_request const& request, execute_options options) {
+  auto target = parse_origin_url(url);
+  auto response = co_await execute(client, limiter, target, request, std::move(options));
+  co_return response;
+}
+
+awaitable<http_response> execute(http_client& client, host_limiter_registry& limiter, origin_url const& target,
+                                 http_request const& request, execute_options options) {
   auto clock = limiter.clock_ptr();
   auto deadline = options.deadline.value_or(clock->now() + client.options().request_timeout);
   unit_random random = options.random ? options.random : unit_random{default_random};
-  auto target = parse_origin_url(url);
-  std::string what = request.method + " " + target.redacted();
+  auto what = [&] { return request.method + " " + target.redacted(); };  // for errors only
   auto previous_delay = options.retry.base_delay;
   auto const& key = options.limit_key.empty() ? target.host : options.limit_key;
 
@@ -49,7 +55,7 @@ awaitable<http_response> execute(http_client& client, host_limiter_registry& lim
     std::optional<http_response> response;
     std::optional<error> failure;
     try {
-      response = co_await client.send(url, request, send_deadline);
+      response = co_await client.send(target, request, send_deadline);
     } catch (error const& e) {
       failure = e;
     }
@@ -81,7 +87,7 @@ awaitable<http_response> execute(http_client& client, host_limiter_registry& lim
                   failure->retry_after());
     }
     if (response->status == 429)
-      throw error(error_kind::rate_limited, what + ": still rate limited (HTTP 429)" + suffix, 429,
+      throw error(error_kind::rate_limited, what() + ": still rate limited (HTTP 429)" + suffix, 429,
                   excerpt(response->body), retry_after);
     co_return std::move(*response);
   }

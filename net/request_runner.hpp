@@ -11,6 +11,7 @@
 #include "net/http.hpp"
 #include "net/http_client.hpp"
 #include "net/retry_policy.hpp"
+#include "net/url.hpp"
 
 namespace mlc::net {
 
@@ -32,6 +33,9 @@ struct execute_options {
 // `request` must outlive the call (await it at once): every attempt sends `request` as it
 // is, without a copy.
 awaitable<http_response> execute(http_client& client, host_limiter_registry& limiter, std::string url,
+                                 http_request const& request, execute_options options = {});
+// The same for a URL parsed already; `target` too must outlive the call.
+awaitable<http_response> execute(http_client& client, host_limiter_registry& limiter, origin_url const& target,
                                  http_request const& request, execute_options options = {});
 
 // Throws net::error(http_status) for a status of 400 or more (rate_limited for 429, with

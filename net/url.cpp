@@ -59,6 +59,7 @@ origin_url parse_origin_url(std::string_view text) {
   out.host_header = u.has_port() ? std::string{u.encoded_host_and_port()} : std::string{u.encoded_host()};
   std::string target{u.encoded_path()};
   if (target.empty()) target = "/";
+  if (target.front() != '/') return fail("the path must start with \"/\" after the host and port");
   if (u.has_query()) target += "?" + std::string{u.encoded_query()};
   out.target = std::move(target);
   return out;

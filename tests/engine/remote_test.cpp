@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "net/error.hpp"
 #include "net/host_limiter.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -63,6 +64,48 @@ TEST_CASE("remote::call sends a create's whole body again after a 401, with the 
       CHECK(seen[i].body == body);
     }
     CHECK(token->rejected == std::vector<std::string>{"Bearer 1"});
+    co_await server.shutdown(1s);
+  });
+}
+
+TEST_CASE("remote::call sends credentials to absolute URLs on its own origin only", "[engine][remote]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    auto ex = ioc.get_executor();
+    std::vector<std::string> targets;
+    mlc::net::http_server server{ex, mlc::net::server_options{}, [&](http_request r) -> awaitable<http_response> {
+                                   targets.push_back(r.target + " " + std::string{r.headers.get("Authorization").value_or("")});
+                                   http_response out;
+                                   out.status = 200;
+                                   co_return out;
+                                 }};
+    auto port = std::to_string(server.listen("127.0.0.1", 0));
+    auto client = std::make_shared<mlc::net::http_client>(ex, mlc::net::client_options{});
+    auto limiter = std::make_shared<mlc::net::host_limiter_registry>("x3", mlc::net::limiter_settings{0, 1, 0});
+    auto token = std::make_shared<rotating_token>();
+    mlc::engine::remote x3{"x3", "http://localhost:" + port + "/base/", client, limiter, token};
+
+    // The same scheme, host (in any case) and port: sent, as given.
+    auto same = co_await x3.call("GET", "http://LocalHost:" + port + "/base/next?page=2");
+    CHECK(same.status == 200);
+    auto relative = co_await x3.call("GET", "/page?x=1");
+    CHECK(relative.status == 200);
+    CHECK(targets == std::vector<std::string>{"/base/next?page=2 Bearer 1", "/base/page?x=1 Bearer 1"});
+
+    // Another port, scheme or host, or no valid URL at all: refused before anything is sent.
+    for (std::string other : std::vector<std::string>{
+             "http://localhost:1/base/next", "https://localhost:" + port + "/base/next",
+             "http://127.0.0.1:" + port + "/base/next", "http://localhost:" + port + "x/next", "http://"}) {
+      std::string message;
+      try {
+        co_await x3.call("GET", other);
+      } catch (mlc::net::error const& e) {
+        CHECK(e.kind() == mlc::net::error_kind::protocol);
+        message = e.what();
+      }
+      INFO(other);
+      CHECK(message.find("refusing to send credentials") != std::string::npos);
+    }
+    CHECK(targets.size() == 2);
     co_await server.shutdown(1s);
   });
 }

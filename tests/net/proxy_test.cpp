@@ -25,7 +25,9 @@ TEST_CASE("parse_origin_url splits absolute URLs", "[net][url]") {
   CHECK(v6.host_header == "[::1]:8080");
   CHECK(v6.target == "/");
 
-  for (std::string bad : {"ftp://x/", "/relative", "http://", "https://host:0/", "http://host:99999/"}) {
+  // Boost.URL 1.81 reads "host:80x/p" as port 80 and the path "x/p": a request line would
+  // then carry a target without its leading "/".
+  for (std::string bad : {"ftp://x/", "/relative", "http://", "https://host:0/", "http://host:99999/", "http://host:80x/p"}) {
     INFO(bad);
     CHECK_THROWS_AS(parse_origin_url(bad), mlc::net::error);
   }
