@@ -171,6 +171,13 @@ TEST_CASE("http_client speaks HTTPS to a server trusted through ca_file", "[net]
     http_client unchecked{ioc.get_executor(), lax};
     auto accepted = co_await unchecked.send("https://127.0.0.2:" + std::to_string(port) + "/c", http_request{});
     CHECK(accepted.status == 200);
+
+    // A TLS write takes at most one record (16 KB): a large body leaves in many writes,
+    // each resuming where the last one stopped.
+    std::string body;
+    for (int i = 0; body.size() < 200'000; ++i) body += std::to_string(i) + ",";
+    auto posted = co_await client.send("https://127.0.0.1:" + std::to_string(port) + "/big", post(body));
+    CHECK(posted.body == "POST /big " + body);
     co_await server.shutdown(1s);
   });
 }
@@ -394,5 +401,59 @@ TEST_CASE("http_client fails a proxy that refuses CONNECT with a connect error",
     auto e = co_await expect_error(client, "https://acme.atlassian.net/rest/api/3/field");
     CHECK(e.kind() == error_kind::connect);
     CHECK_THAT(e.what(), Catch::Contains("refused CONNECT") && Catch::Contains("403"));
+  });
+}
+
+TEST_CASE("http_client writes the request line, header fields and framing as HTTP/1.1 wants them", "[net][http_client]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    std::vector<mlc::test::raw_response> seen;
+    // One connection, kept alive: every request arrives on it in turn.
+    mlc::test::raw_server server{ioc.get_executor(), [&](mlc::test::raw_connection& c, std::size_t) -> awaitable<void> {
+                                   for (;;) {
+                                     auto request = co_await c.read_request();
+                                     seen.push_back(request);
+                                     co_await c.write("HTTP/1.1 204 No Content\r\n\r\n");
+                                   }
+                                 }};
+    http_client client{ioc.get_executor(), client_options{}};
+    auto base = "http://127.0.0.1:" + std::to_string(server.port());
+    auto host = "127.0.0.1:" + std::to_string(server.port());
+
+    http_request get;
+    get.headers.set("Accept", "application/json");
+    get.headers.set("X-Trace", "a b");
+    co_await client.send(base + "/p?q=1", get);
+    auto empty_post = post("");
+    co_await client.send(base + "/e", empty_post);
+    http_request put;
+    put.method = "PUT";
+    put.body = "{}";
+    put.headers.set("Content-Length", "99");  // framing comes from the body
+    put.headers.set("Transfer-Encoding", "chunked");
+    put.headers.set("host", "jira.example");
+    put.headers.set("User-Agent", "mine");
+    co_await client.send(base + "/u", put);
+    // Larger than a socket buffer: the head and the body leave in several writes.
+    auto big = post(std::string(400'000, 'b'));
+    co_await client.send(base + "/big", big);
+
+    REQUIRE(seen.size() == 4);  // heads as received, without the blank line that ends them
+    CHECK(seen[0].head == "GET /p?q=1 HTTP/1.1\r\nHost: " + host +
+                              "\r\nUser-Agent: ml-connector\r\nAccept: application/json\r\nX-Trace: a b\r\n");
+    CHECK(seen[0].body.empty());
+    CHECK(seen[1].head == "POST /e HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: ml-connector\r\nContent-Length: 0\r\n");
+    CHECK(seen[2].head == "PUT /u HTTP/1.1\r\nHost: jira.example\r\nUser-Agent: mine\r\nContent-Length: 2\r\n");
+    CHECK(seen[2].body == "{}");
+    CHECK(seen[3].body == big.body);
+
+    // A field that would split the head is refused before anything is sent.
+    for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
+             {"X-Evil", "a\r\nInjected: 1"}, {"X-Evil\r\nInjected", "1"}, {"Bad:Name", "1"}, {"", "1"}}) {
+      http_request bad;
+      bad.headers.add(name, value);
+      auto e = co_await expect_error(client, base + "/bad", bad);
+      CHECK(e.kind() == error_kind::protocol);
+    }
+    CHECK(seen.size() == 4);
   });
 }
