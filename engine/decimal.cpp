@@ -173,6 +173,28 @@ std::optional<decimal> decimal::from_json(boost::json::value const& value) {
   }
 }
 
+std::optional<std::string> decimal::canonical_text(boost::json::value const& value) {
+  if (value.is_int64()) return std::to_string(value.get_int64());  // |int64| < 10^19: always in range
+  if (value.is_double() && std::isfinite(value.get_double())) {
+    // The shortest text that reads back as the double is what from_json parses; written
+    // without an exponent it has no leading or trailing zeros to drop, so it is canonical
+    // once it is within the bounds ("-0" is not: the canonical zero has no sign).
+    char buffer[64];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value.get_double());
+    std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
+    if (ec == std::errc{} && text.find_first_of("eE") == std::string_view::npos && text != "-0") {
+      auto digits = text.substr(text.front() == '-' ? 1 : 0);
+      auto point = digits.find('.');
+      auto integer_digits = point == std::string_view::npos ? digits.size() : point;
+      auto fraction_digits = point == std::string_view::npos ? 0 : digits.size() - point - 1;
+      if (integer_digits <= max_integer_digits && fraction_digits <= max_scale) return std::string{text};
+    }
+  }
+  auto d = from_json(value);
+  if (!d) return std::nullopt;
+  return d->to_string();
+}
+
 std::string decimal::to_string() const { return to_string(scale_); }
 
 std::string decimal::to_string(int scale) const { return format(scale, false); }

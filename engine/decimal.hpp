@@ -32,6 +32,9 @@ class decimal {
   // 0.1 stays 0.1) or a string holding a number. nullopt for other kinds, non-finite
   // doubles and anything parse() refuses.
   static std::optional<decimal> from_json(boost::json::value const& value);
+  // from_json(value)->to_string(), without building the decimal for the common forms
+  // (an int64, or a double whose shortest text has no exponent and fits the bounds).
+  static std::optional<std::string> canonical_text(boost::json::value const& value);
 
   // Canonical text: no trailing fractional zeros, no "-0": "12480", "12480.5", "-3.25".
   std::string to_string() const;

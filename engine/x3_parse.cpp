@@ -116,9 +116,9 @@ struct fields {
 
   std::string amount(std::string_view key) const {
     auto const* v = find(key);
-    std::optional<decimal> d = v ? decimal::from_json(*v) : std::nullopt;
-    if (!d) fail(path(key), "a decimal number", v);
-    return d->to_string();
+    auto text = v ? decimal::canonical_text(*v) : std::nullopt;
+    if (!text) fail(path(key), "a decimal number", v);
+    return std::move(*text);
   }
 
   std::optional<std::string> opt_date(std::string_view key) const {

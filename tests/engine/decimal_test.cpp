@@ -3,9 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 using mlc::engine::decimal;
 
@@ -223,4 +227,42 @@ TEST_CASE("decimal parse agrees with a parse worked out on strings, for random w
     }
   }
   CHECK(valid > 5000);  // both outcomes are well represented
+}
+
+TEST_CASE("decimal canonical text of a JSON value is from_json's to_string, for every kind and magnitude") {
+  std::mt19937_64 random{20261201};
+  std::vector<boost::json::value> values = {0.0, -0.0, 1e19, 9999999999999999999.0, 1e18, 1e-18, 1e-19, 0.1, 2.5e-7,
+                                            -123.456, 12480.1, 1e300, -1e-300, 5e-324, std::int64_t{0},
+                                            std::int64_t{-42}, std::numeric_limits<std::int64_t>::min(),
+                                            std::numeric_limits<std::uint64_t>::max(), "12.50", " 7 ", "x", nullptr,
+                                            true, boost::json::array{}};
+  for (int i = 0; i < 20000; ++i) {
+    switch (i % 4) {
+      case 0:  // any double: every exponent, sign and mantissa
+        values.emplace_back(std::bit_cast<double>(random()));
+        break;
+      case 1:  // amounts as ERPs send them: a few integer digits and two to six decimals
+        values.emplace_back(static_cast<double>(static_cast<std::int64_t>(random() % 2'000'000'000'000) - 1'000'000'000'000) /
+                            std::pow(10.0, static_cast<double>(random() % 7)));
+        break;
+      case 2:
+        values.emplace_back(static_cast<std::int64_t>(random()));
+        break;
+      default:  // around the bounds: 10^±(15..21)
+        values.emplace_back((random() % 2 ? 1 : -1) * std::pow(10.0, static_cast<double>(random() % 43) - 21.0) *
+                            (1.0 + static_cast<double>(random() % 1000) / 1000.0));
+    }
+  }
+  int valid = 0;
+  for (auto const& v : values) {
+    auto expected = decimal::from_json(v);
+    auto got = decimal::canonical_text(v);
+    INFO(boost::json::serialize(v));
+    REQUIRE(got.has_value() == expected.has_value());
+    if (got) {
+      CHECK(*got == expected->to_string());
+      ++valid;
+    }
+  }
+  CHECK(valid > 10000);
 }
