@@ -94,12 +94,11 @@ bool no_proxy_matches(std::string_view no_proxy, std::string_view host, unsigned
 
 std::optional<proxy_endpoint> select_proxy(origin_url const& target, std::optional<std::string> const& configured,
                                            proxy_environment const& env) {
-  std::optional<std::string> chosen = configured;
-  if (!chosen) {
-    if (is_loopback_host(target.host)) return std::nullopt;
-    chosen = target.tls ? env.https_proxy : env.http_proxy;
-  }
+  std::optional<std::string> const& environment = target.tls ? env.https_proxy : env.http_proxy;
+  auto const& chosen = configured ? configured : environment;
   if (!chosen || chosen->empty()) return std::nullopt;
+  // The environment's proxy never takes loopback traffic (asked last: every request comes here).
+  if (!configured && is_loopback_host(target.host)) return std::nullopt;
   if (env.no_proxy && no_proxy_matches(*env.no_proxy, target.host, target.port)) return std::nullopt;
   return parse_proxy(*chosen);
 }
