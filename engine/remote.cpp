@@ -14,7 +14,8 @@ std::string trim_slash(std::string url) {
   return url;
 }
 
-// Scheme, host and port, as a connection sees them (host names are case-insensitive).
+// Scheme, host and port, as a connection sees them (host names are case-insensitive): a
+// paging link elsewhere must not receive the tenant's credentials.
 bool same_origin(net::origin_url const& a, net::origin_url const& b) {
   return a.tls == b.tls && a.port == b.port && net::iequals(a.host, b.host);
 }
@@ -30,14 +31,6 @@ remote::remote(std::string system, std::string base_url, std::shared_ptr<net::ht
       limiter_(std::move(limiter)),
       credentials_(std::move(credentials)),
       options_(options) {}
-
-bool remote::same_origin(std::string const& absolute_url) const {
-  try {
-    return engine::same_origin(net::parse_origin_url(absolute_url), base());
-  } catch (net::error const&) {
-    return false;
-  }
-}
 
 net::origin_url const& remote::base() const {
   if (!base_) base_ = net::parse_origin_url(base_url_);
@@ -55,7 +48,7 @@ awaitable<net::http_response> remote::call(std::string method, std::string targe
       parsed = net::parse_origin_url(target);
     } catch (net::error const&) {
     }
-    if (!parsed || !engine::same_origin(*parsed, base()))
+    if (!parsed || !same_origin(*parsed, base()))
       throw net::error(net::error_kind::protocol,
                        system_ + ": refusing to send credentials to " + net::excerpt(target, 80) +
                            ", which is not the configured server");

@@ -48,17 +48,16 @@ class remote {
 
   std::string const& system() const { return system_; }
   std::string const& base_url() const { return base_url_; }
-  // True when target is this remote's host (a paging link must not leak credentials elsewhere).
-  bool same_origin(std::string const& absolute_url) const;
 
  private:
+  net::origin_url const& base() const;  // base_url_ parsed, on first use
+
   std::string system_;
   std::string base_url_;
   std::shared_ptr<net::http_client> client_;
   std::shared_ptr<net::host_limiter_registry> limiter_;
   std::shared_ptr<credential_source> credentials_;
   remote_options options_;
-  net::origin_url const& base() const;  // base_url_ parsed, on first use
   mutable std::optional<net::origin_url> base_;
 };
 

@@ -367,15 +367,15 @@ awaitable<http_response> http_client::send(origin_url const& target, http_reques
   wire.head += " HTTP/1.1\r\n";
   append_field(wire.head, "Host", host);
   append_field(wire.head, "User-Agent", user_agent);
+  bool proxy_login = absolute_form && proxy->credentials;
   for (auto const& [name, value] : request.headers) {
-    // Framing comes from the body; Host and User-Agent are written above.
+    // Framing comes from the body; Host and User-Agent are written above, a proxy's login below.
     if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Host") ||
-        iequals(name, "User-Agent"))
+        iequals(name, "User-Agent") || (proxy_login && iequals(name, "Proxy-Authorization")))
       continue;
     append_field(wire.head, name, value);
   }
-  if (absolute_form && proxy->credentials)
-    append_field(wire.head, "Proxy-Authorization", basic_credentials(*proxy->credentials));
+  if (proxy_login) append_field(wire.head, "Proxy-Authorization", basic_credentials(*proxy->credentials));
   if (sends_content_length(request.method, request.body.size()))
     append_field(wire.head, "Content-Length", std::to_string(request.body.size()));
   wire.head += "\r\n";

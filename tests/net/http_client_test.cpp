@@ -382,10 +382,13 @@ TEST_CASE("http_client sends plain HTTP to a proxy in absolute form", "[net][htt
     client_options options;
     options.proxy = "http://bob:pw@127.0.0.1:" + std::to_string(proxy.port());
     http_client client{ioc.get_executor(), options};
-    auto r = co_await client.send("http://x3.example:8124/api1/x3/erp/SEED/PORDER?count=5", http_request{});
+    http_request request;
+    request.headers.set("Proxy-Authorization", "Basic bm90OnRoaXM=");  // the configured login replaces it
+    auto r = co_await client.send("http://x3.example:8124/api1/x3/erp/SEED/PORDER?count=5", request);
     CHECK(r.body == "proxied");
     CHECK_THAT(seen, Catch::StartsWith("GET http://x3.example:8124/api1/x3/erp/SEED/PORDER?count=5 HTTP/1.1\r\n"));
-    CHECK_THAT(seen, Catch::Contains("Host: x3.example:8124") && Catch::Contains("Proxy-Authorization: Basic Ym9iOnB3"));
+    CHECK_THAT(seen, Catch::Contains("Host: x3.example:8124") && Catch::Contains("Proxy-Authorization: Basic Ym9iOnB3") &&
+                         !Catch::Contains("bm90OnRoaXM"));
   });
 }
 
