@@ -22,6 +22,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -140,6 +141,9 @@ def callgrind_connector(bins, work):
     """A wrapper that runs `ml-connector run` under callgrind (other subcommands as they are).
     Valgrind 3.19 cannot read clang-16's DWARF 5, so it gets a copy without debug sections;
     symbols are enough to attribute instructions to functions."""
+    for tool in ("valgrind", "callgrind_control", "callgrind_annotate", "objcopy"):
+        if not shutil.which(tool):
+            raise SystemExit(f"--callgrind needs {tool}: apt-get install valgrind binutils")
     bare = work.file("ml-connector.nodebug")
     subprocess.run(["objcopy", "--strip-debug", bins.connector, bare], check=True)
     wrapper = work.file("ml-connector.callgrind")
