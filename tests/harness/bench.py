@@ -59,8 +59,8 @@ def parse():
     p.add_argument("--perf-seconds", type=int, default=30, help="how long perf records")
     p.add_argument("--callgrind", action="store_true",
                    help="run the connector under valgrind's callgrind and count the instructions it executes "
-                        "during the initial sync (user space only): a figure this noisy host cannot move; "
-                        "its CPU and time figures are then meaningless")
+                        "(user space only) per record of the initial sync and per tenant cycle of each idle "
+                        "window: a figure this noisy host cannot move; CPU and time figures are then meaningless")
     p.add_argument("--out", help="write the results as JSON to this file")
     return p.parse_args()
 
