@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdint>
-#include <cstring>
 
 #include <boost/json/parse.hpp>
 
@@ -137,14 +135,11 @@ std::size_t utf16_length(std::string_view utf8) {
   std::size_t pos = 0;
   while (pos < utf8.size()) {
     // Eight ASCII bytes are eight units: skip them a word at a time.
-    std::uint64_t word;
-    if (utf8.size() - pos >= sizeof word) {
-      std::memcpy(&word, utf8.data() + pos, sizeof word);
-      if ((word & 0x8080808080808080ull) == 0) {
-        units += sizeof word;
-        pos += sizeof word;
-        continue;
-      }
+    constexpr auto width = sizeof(byte_scan::word);
+    if (utf8.size() - pos >= width && (byte_scan::load(utf8.data() + pos) & byte_scan::highs) == 0) {
+      units += width;
+      pos += width;
+      continue;
     }
     units += next_code_point(utf8, pos) >= 0x10000 ? 2 : 1;
   }
