@@ -114,13 +114,18 @@ def http(method, url, body=None, timeout=60.0, raw=False):
 # ---------------------------------------------------------------- processes
 
 
-def proc_cpu_seconds(pid):
-    """utime + stime of one process (children not included), from /proc/PID/stat."""
+def proc_cpu_split(pid):
+    """(utime, stime) of one process in seconds (children not included), from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat") as f:
         text = f.read()
     fields = text[text.rindex(")") + 2:].split()
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of one process (children not included)."""
+    return sum(proc_cpu_split(pid))
 
 
 def proc_rss_kib(pid):
