@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <type_traits>
 
 #include <boost/json/array.hpp>
@@ -137,41 +138,92 @@ constexpr std::string_view digest_key = "$digest";
 
 std::string value_digest(std::string_view serialized) { return sha256_hex(serialized); }
 
-// The description as sent: the ADF document's JSON text (Cloud) or wiki markup (Data Center).
+// The blocks a description is rendered from, written so that different blocks give
+// different bytes (each text follows its length), after the form they are rendered in.
+// Rendering is a function of these bytes, so their digest stands for the rendered text's
+// at a fraction of the bytes to hash: an ADF table cell is ~100 bytes of structure around
+// its text. Change the tag when a change to rendering changes what given blocks render to.
+std::string blocks_digest(std::vector<text_block> const& blocks, jira_flavour flavour) {
+  std::size_t size = 16;
+  for (auto const& b : blocks) {
+    if (auto const* p = std::get_if<std::string>(&b)) {
+      size += p->size() + 8;
+      continue;
+    }
+    auto const& t = std::get<table_block>(b);
+    for (auto const& h : t.header) size += h.size() + 8;
+    for (auto const& row : t.rows)
+      for (auto const& c : row) size += c.size() + 8;
+  }
+  std::string out;
+  out.reserve(size);
+  out += flavour == jira_flavour::cloud ? "adf/1" : "wiki/1";
+  auto number = [&](char tag, std::size_t n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out += tag;
+    out.append(digits, end);
+  };
+  auto text = [&](std::string_view t) {
+    number('\'', t.size());
+    out += ':';
+    out += t;
+  };
+  for (auto const& b : blocks) {
+    if (auto const* p = std::get_if<std::string>(&b)) {
+      out += 'p';
+      text(*p);
+      continue;
+    }
+    auto const& t = std::get<table_block>(b);
+    number('t', t.header.size());
+    number(',', t.rows.size());
+    for (auto const& h : t.header) text(h);
+    for (auto const& row : t.rows) {
+      number('r', row.size());
+      for (auto const& c : row) text(c);
+    }
+  }
+  return sha256_hex(out);
+}
+
+// The description as sent: the ADF document's JSON text (Cloud) or wiki markup (Data Center),
+// and for Cloud the digest stored for it (blocks_digest of what it was rendered from).
 struct rendered_description {
   std::string text;
+  std::string digest;
 };
 
 // Renders `blocks`, cutting the table at `table_index` to the rows that keep the whole
 // description within Jira's limit (measured on the ADF's JSON text for Cloud).
 rendered_description description(std::vector<text_block> blocks, std::size_t table_index, std::size_t total_rows,
                                  std::string const& more_note_prefix, jira_flavour flavour) {
-  struct measured {
-    std::string text;
-    std::size_t size;
+  auto text_of = [&](std::vector<text_block> const& b) {
+    return flavour == jira_flavour::cloud ? adf_document_text(b) : wiki_document(b);
   };
-  auto render_blocks = [&](std::vector<text_block> const& b) -> measured {
-    auto text = flavour == jira_flavour::cloud ? adf_document_text(b) : wiki_document(b);
-    std::size_t size = utf16_length(text);
-    return {std::move(text), size};
+  auto rendered = [&](std::vector<text_block> const& b, std::string text) -> rendered_description {
+    return {std::move(text), flavour == jira_flavour::cloud ? blocks_digest(b, flavour) : std::string{}};
   };
+  auto fits = [](std::string const& text) { return utf16_length(text) <= k_text_limit; };
   // With the first `rows` table rows; a note replaces the rest.
-  auto render = [&](std::size_t rows) -> measured {
+  auto cut = [&](std::size_t rows) {
     std::vector<text_block> b = blocks;
     auto& table = std::get<table_block>(b[table_index]);
     table.rows.resize(rows);
     b.insert(b.begin() + static_cast<long>(table_index) + 1,
              more_note_prefix + std::to_string(total_rows - rows) + " more lines are not shown.");
-    return render_blocks(b);
+    return b;
   };
-  auto full = render_blocks(blocks);
-  if (full.size <= k_text_limit || table_index >= blocks.size()) return {std::move(full.text)};
+  auto full = text_of(blocks);
+  if (fits(full) || table_index >= blocks.size()) return rendered(blocks, std::move(full));
   std::size_t lo = 0, hi = total_rows;  // largest row count that fits: lo fits, hi does not
   while (hi - lo > 1) {
     std::size_t mid = lo + (hi - lo) / 2;
-    (render(mid).size <= k_text_limit ? lo : hi) = mid;
+    (fits(text_of(cut(mid))) ? lo : hi) = mid;
   }
-  return {render(lo).text};
+  auto kept = cut(lo);
+  auto text = text_of(kept);
+  return rendered(kept, std::move(text));
 }
 
 // A data value as it appears inside generated text: one line, at most a cell's length, so
@@ -201,8 +253,7 @@ void base_fields(desired_state& state, mapping_settings const& s, std::string co
   else issuetype["name"] = s.issue_type_name;
   fields["summary"] = summary;
   if (s.flavour == jira_flavour::cloud) {
-    auto digest = value_digest(desc.text);
-    state.texts.push_back({"description", std::move(desc.text), std::move(digest)});
+    state.texts.push_back({"description", std::move(desc.text), std::move(desc.digest)});
   } else {
     fields["description"] = std::move(desc.text);
   }

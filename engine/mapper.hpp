@@ -99,11 +99,14 @@ struct desired_state {
   std::vector<std::string> empty_fields;
   // Fields kept as their JSON text instead of in `fields` (never in both): the Cloud
   // description, an ADF document with a table cell per line, is written as text, measured
-  // against Jira's limit, digested, and copied into the create body as it is.
+  // against Jira's limit, and copied into the create body as it is.
   struct field_text {
     std::string key;
-    std::string json;    // the value's JSON text
-    std::string digest;  // sha256_hex(json)
+    std::string json;  // the value's JSON text
+    // What the stored state keeps for it: a SHA-256 that changes whenever `json` does. For
+    // the description, the digest of the blocks it was rendered from (a fraction of its
+    // bytes), not of `json` itself.
+    std::string digest;
   };
   std::vector<field_text> texts;
   // What the create carries besides the fields. Set by the caller (who knows the order's
