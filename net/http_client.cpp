@@ -22,6 +22,7 @@
 #include "net/connection_pool.hpp"
 #include "net/error.hpp"
 #include "net/proxy.hpp"
+#include "net/read_room.hpp"
 #include "net/tls_context.hpp"
 #include "net/url.hpp"
 
@@ -127,6 +128,7 @@ struct http_client::impl {
   proxy_environment proxy_env;
   std::shared_ptr<ssl::context> tls;
   std::size_t opened = 0;
+  std::size_t reads = 0;
 };
 
 error http_client::impl::transport_error(beast::error_code ec, std::string const& what, timing const& t,
@@ -260,6 +262,7 @@ struct exchange_outcome {
   std::string step;
   bool got_response_bytes = false;
   bool keep_alive = false;
+  std::size_t reads = 0;
   http_response response;
 };
 
@@ -294,14 +297,17 @@ awaitable<void> exchange(Stream& stream, beast::flat_buffer& buffer, request_wir
     parser.body_limit(body_limit);
     if (head) parser.skip(true);
     while (!parser.is_done()) {
+      read_room::for_body(buffer, parser);
       lowest.expires_at(t.next_operation());
       auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, tuple_awaitable);
+      ++out.reads;
       if (parser.got_some()) out.got_response_bytes = true;
       if (ec) {
         out.ec = ec;
         co_return;
       }
     }
+    read_room::give_back(buffer);
     auto message = parser.release();
     // Interim 1xx answers (a server may send 100 Continue unasked) precede the real one.
     if (message.result_int() >= 100 && message.result_int() < 200 && message.result_int() != 101) continue;
@@ -322,6 +328,7 @@ http_client::http_client(asio::any_io_executor ex, client_options options, std::
 http_client::~http_client() { impl_->pool.clear_idle(); }
 
 std::size_t http_client::connections_opened() const { return impl_->opened; }
+std::size_t http_client::response_reads() const { return impl_->reads; }
 client_options const& http_client::options() const { return impl_->options; }
 
 awaitable<http_response> http_client::send(std::string url, http_request request) {
@@ -407,6 +414,7 @@ awaitable<http_response> http_client::send(origin_url const& target, http_reques
       co_await exchange(*connection.tls, connection.buffer, wire, head, self->options.body_limit, t, outcome);
     else
       co_await exchange(*connection.plain, connection.buffer, wire, head, self->options.body_limit, t, outcome);
+    self->reads += outcome.reads;
 
     if (outcome.ec) {
       bool stale = lease.reused && !outcome.got_response_bytes && is_stale_error(outcome.ec);

@@ -59,6 +59,9 @@ class http_client {
 
   // Connections opened so far (for tests and metrics).
   std::size_t connections_opened() const;
+  // Reads from connections so far, each taking what has arrived of a response: a large
+  // body takes a few, not one per 512 bytes (for tests).
+  std::size_t response_reads() const;
   client_options const& options() const;
 
  private:

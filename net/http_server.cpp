@@ -20,6 +20,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "net/read_room.hpp"
+
 namespace mlc::net {
 namespace {
 
@@ -129,6 +131,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   std::vector<boost::asio::steady_timer*> waiters;  // shutdown() calls waiting for the count to drop
   std::size_t accept_loops = 0;
   std::size_t accepted = 0;
+  std::size_t body_reads = 0;
   std::uint64_t next_id = 0;
   bool stopping = false;
 };
@@ -213,8 +216,13 @@ awaitable<void> http_server::impl::serve(Stream& stream, connection& state) {
     beast::error_code ec = header_ec;
     if (!ec) {
       state.busy = true;  // from here on a drain lets this request finish
-      auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, tuple_awaitable);
-      ec = body_ec;
+      while (!ec && !parser.is_done()) {
+        read_room::for_body(buffer, parser);
+        auto [body_ec, body_n] = co_await bhttp::async_read_some(stream, buffer, parser, tuple_awaitable);
+        ec = body_ec;
+        ++body_reads;
+      }
+      read_room::give_back(buffer);
     }
     if (ec == bhttp::error::body_limit) {
       early = text_response(413, "request body larger than " + std::to_string(options.body_limit) + " bytes\n");
@@ -406,5 +414,6 @@ awaitable<void> http_server::shutdown(std::chrono::milliseconds drain) {
 
 std::size_t http_server::connections_accepted() const { return impl_->accepted; }
 std::size_t http_server::connections_open() const { return impl_->connections.size(); }
+std::size_t http_server::body_reads() const { return impl_->body_reads; }
 
 }  // namespace mlc::net

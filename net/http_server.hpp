@@ -39,6 +39,9 @@ class http_server {
 
   std::size_t connections_accepted() const;
   std::size_t connections_open() const;
+  // Reads of request bodies past their header so far: a large body takes a few, not one
+  // per 512 bytes (for tests).
+  std::size_t body_reads() const;
 
  private:
   struct impl;

@@ -325,6 +325,39 @@ TEST_CASE("http_client enforces the response body limit and reads chunked bodies
   });
 }
 
+TEST_CASE("large bodies are read in a few large reads, by the client and by the server", "[net][http_client]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    std::string big;
+    for (int i = 0; big.size() < 300'000; ++i) big += std::to_string(i) + ",";
+    server_options options;
+    options.body_limit = 1024 * 1024;
+    http_server server{ioc.get_executor(), options, [&big](http_request r) -> awaitable<http_response> {
+                         http_response out;
+                         out.body = r.body.size() == big.size() ? big : "wrong body";
+                         if (r.target == "/chunked") out.headers.set("Transfer-Encoding", "chunked");
+                         co_return out;
+                       }};
+    auto base = "http://127.0.0.1:" + std::to_string(server.listen("127.0.0.1", 0));
+    http_client client{ioc.get_executor(), client_options{}};
+    for (std::string target : {"/plain", "/chunked"}) {
+      INFO(target);
+      auto const client_before = client.response_reads();
+      auto const server_before = server.body_reads();
+      auto answer = co_await client.send(base + target, post(big));
+      CHECK(answer.body == big);
+      // Beast alone would read 512 bytes at a time here: some 600 reads each way.
+      CHECK(client.response_reads() - client_before < big.size() / 4096);
+      CHECK(server.body_reads() - server_before < big.size() / 4096);
+      CHECK(server.body_reads() - server_before > 0);
+    }
+    // Small bodies afterwards still arrive whole on the same connection.
+    auto small = co_await client.send(base + "/plain", post("x"));
+    CHECK(small.body == "wrong body");
+    CHECK(client.connections_opened() == 1);
+    co_await server.shutdown(1s);
+  });
+}
+
 TEST_CASE("http_client reports bad URLs and refused connections clearly", "[net][http_client]") {
   mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
     http_client client{ioc.get_executor(), client_options{}};
