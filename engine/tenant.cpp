@@ -237,12 +237,7 @@ awaitable<void> tenant::park(entity e, std::string const& id, std::string api, s
 
 template <class Record>
 std::string tenant::source_hash(Record const& record, std::optional<std::string> const& supplier_name) const {
-  auto text = record_json(record);  // the record's kilobytes are not copied again to append the rest
-  text += '\x1f';
-  if (supplier_name) text += *supplier_name;
-  text += '\x1f';
-  text += mapping_fingerprint_;
-  return sha256_hex(text);
+  return source_fingerprint(record, supplier_name, mapping_fingerprint_);
 }
 
 template <class Record>

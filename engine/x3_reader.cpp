@@ -1,5 +1,6 @@
 #include "engine/x3_reader.hpp"
 
+#include <charconv>
 #include <cstdint>
 
 #include <boost/json/parse.hpp>
@@ -199,6 +200,92 @@ std::string record_json(supplier_invoice const& inv) {
   w.text("updated", inv.updated);
   w.finish();
   return out;
+}
+
+namespace {
+
+void append_number(std::string& out, char tag, long long n) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out += tag;
+  out.append(digits, end);
+}
+
+void append_counted(std::string& out, std::string_view text) {
+  append_number(out, '\'', static_cast<long long>(text.size()));
+  out += ':';
+  out += text;
+}
+
+void append_optional(std::string& out, std::optional<std::string> const& text) {
+  if (text) append_counted(out, *text);
+  else out += '-';
+}
+
+void append_record_bytes(std::string& out, purchase_order const& po) {
+  std::size_t size = 128 + po.id.size() + po.site.size() + po.supplier_code.size() + po.receipt_status.size();
+  for (auto const& l : po.lines) size += 64 + l.product.size() + l.unit.size();
+  out.reserve(out.size() + size);
+  out += "po/1";
+  append_counted(out, po.id);
+  append_counted(out, po.site);
+  append_counted(out, po.order_date);
+  append_counted(out, po.supplier_code);
+  append_counted(out, po.currency);
+  append_counted(out, po.total_excl_tax);
+  append_counted(out, po.total_incl_tax);
+  out += po.closed ? '1' : '0';
+  append_counted(out, po.receipt_status);
+  append_counted(out, po.updated);
+  append_number(out, 'n', static_cast<long long>(po.lines.size()));
+  for (auto const& l : po.lines) {
+    append_number(out, 'l', l.line_number);
+    append_counted(out, l.product);
+    append_counted(out, l.quantity);
+    append_counted(out, l.unit);
+    append_counted(out, l.net_price);
+    append_optional(out, l.expected_receipt);
+    out += l.received ? '1' : '0';
+  }
+}
+
+void append_record_bytes(std::string& out, supplier_invoice const& inv) {
+  out.reserve(out.size() + 256 + inv.id.size() + inv.supplier_document.size() + inv.status.size());
+  out += "inv/1";
+  append_counted(out, inv.id);
+  append_counted(out, inv.supplier_code);
+  append_counted(out, inv.currency);
+  append_counted(out, inv.supplier_document);
+  append_optional(out, inv.document_date);
+  append_optional(out, inv.accounting_date);
+  append_optional(out, inv.due_date_basis);
+  append_counted(out, inv.amount_excl_tax);
+  append_counted(out, inv.tax_amount);
+  append_counted(out, inv.status);
+  append_optional(out, inv.purchase_order);
+  append_counted(out, inv.updated);
+}
+
+template <class Record>
+std::string fingerprint_of(Record const& record, std::optional<std::string> const& supplier_name,
+                           std::string_view mapping_fingerprint) {
+  std::string bytes;
+  append_record_bytes(bytes, record);
+  append_optional(bytes, supplier_name);
+  append_counted(bytes, mapping_fingerprint);
+  return sha256_hex(bytes);
+}
+
+}  // namespace
+
+std::string source_fingerprint(purchase_order const& po, std::optional<std::string> const& supplier_name,
+                               std::string_view mapping_fingerprint) {
+  return fingerprint_of(po, supplier_name, mapping_fingerprint);
+}
+
+std::string source_fingerprint(supplier_invoice const& inv, std::optional<std::string> const& supplier_name,
+                               std::string_view mapping_fingerprint) {
+  return fingerprint_of(inv, supplier_name, mapping_fingerprint);
 }
 
 namespace {

@@ -63,4 +63,14 @@ record_result<supplier_invoice> reparse_supplier_invoice(std::string_view api, s
 std::string record_json(purchase_order const& po);
 std::string record_json(supplier_invoice const& inv);
 
+// What the issue map keeps to tell a record that comes back unchanged (issue_entry::
+// source_hash): the SHA-256 of every field of the record, of the supplier name its mapping
+// used, and of the tenant's mapping fingerprint. The fields go in a compact form only ever
+// hashed: each text follows its length, so the bytes are equal exactly when every field
+// is (half the bytes of record_json, and no escaping).
+std::string source_fingerprint(purchase_order const& po, std::optional<std::string> const& supplier_name,
+                               std::string_view mapping_fingerprint);
+std::string source_fingerprint(supplier_invoice const& inv, std::optional<std::string> const& supplier_name,
+                               std::string_view mapping_fingerprint);
+
 }  // namespace mlc::engine

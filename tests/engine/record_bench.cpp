@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
   stages.push_back({{"source fingerprint"}, [&] {
                       sources.clear();
                       for (auto const& po : orders)
-                        sources.push_back(sha256_hex(record_json(po) + '\x1f' + supplier_name + '\x1f' + fingerprint));
+                        sources.push_back(source_fingerprint(po, supplier_name, fingerprint));
                     }});
   stages.push_back({{"create body"}, [&] {
                       bodies.clear();

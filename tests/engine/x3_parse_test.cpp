@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <set>
+
 #include <boost/json/serialize.hpp>
 
 #include "engine/x3_reader.hpp"
@@ -370,8 +373,8 @@ TEST_CASE("a record's own JSON is the serialized object and reads back as the re
   po.closed = true;
   po.receipt_status = "partial";
   po.updated = "2026-01-15T10:00:00Z";
-  // What the JSON form was before it was written as text: source hashes and parked
-  // records stored then must keep matching.
+  // What the JSON form was before it was written as text: parked records stored then
+  // must keep matching.
   auto expected = [](purchase_order const& p) {
     boost::json::array lines;
     for (auto const& l : p.lines)
@@ -414,4 +417,103 @@ TEST_CASE("a record's own JSON is the serialized object and reads back as the re
   auto inv_back = reparse_supplier_invoice("record", record_json(inv));
   REQUIRE(std::holds_alternative<supplier_invoice>(inv_back));
   CHECK(record_json(std::get<supplier_invoice>(inv_back)) == record_json(inv));
+}
+
+TEST_CASE("a record's source fingerprint changes with each of its fields, its supplier name and the mapping") {
+  purchase_order po;
+  po.id = "4500123";
+  po.site = "FR01";
+  po.order_date = "2026-01-15";
+  po.supplier_code = "ACME01";
+  po.currency = "EUR";
+  po.total_excl_tax = "100";
+  po.total_incl_tax = "120";
+  po.receipt_status = "partial";
+  po.updated = "2026-01-15T10:00:00Z";
+  po.lines = {{1000, "BOLT", "100", "EA", "1.5", "2026-03-01", false}, {2000, "NUT", "2", "KG", "3", std::nullopt, true}};
+  std::optional<std::string> const name = "Acme";
+  std::string const mapping(64, 'a');
+  auto const base = source_fingerprint(po, name, mapping);
+  CHECK(base.size() == 64);
+  CHECK(source_fingerprint(po, name, mapping) == base);
+
+  std::vector<std::pair<std::string, std::function<void(purchase_order&)>>> changes = {
+      {"id", [](purchase_order& p) { p.id += "1"; }},
+      {"site", [](purchase_order& p) { p.site = "FR02"; }},
+      {"order_date", [](purchase_order& p) { p.order_date = "2026-01-16"; }},
+      {"supplier_code", [](purchase_order& p) { p.supplier_code = "ACME02"; }},
+      {"currency", [](purchase_order& p) { p.currency = "USD"; }},
+      {"total_excl_tax", [](purchase_order& p) { p.total_excl_tax = "101"; }},
+      {"total_incl_tax", [](purchase_order& p) { p.total_incl_tax = "121"; }},
+      {"closed", [](purchase_order& p) { p.closed = true; }},
+      {"receipt_status", [](purchase_order& p) { p.receipt_status = "received"; }},
+      {"updated", [](purchase_order& p) { p.updated = "2026-01-15T10:00:01Z"; }},
+      {"a line fewer", [](purchase_order& p) { p.lines.pop_back(); }},
+      {"lines swapped", [](purchase_order& p) { std::swap(p.lines[0], p.lines[1]); }},
+      {"line_number", [](purchase_order& p) { p.lines[0].line_number = 1001; }},
+      {"product", [](purchase_order& p) { p.lines[0].product = "BOLTS"; }},
+      {"quantity", [](purchase_order& p) { p.lines[0].quantity = "101"; }},
+      {"unit", [](purchase_order& p) { p.lines[0].unit = "PC"; }},
+      {"net_price", [](purchase_order& p) { p.lines[0].net_price = "1.6"; }},
+      {"expected_receipt", [](purchase_order& p) { p.lines[0].expected_receipt = "2026-03-02"; }},
+      {"expected_receipt gone", [](purchase_order& p) { p.lines[0].expected_receipt.reset(); }},
+      {"expected_receipt empty", [](purchase_order& p) { p.lines[1].expected_receipt = ""; }},
+      {"received", [](purchase_order& p) { p.lines[0].received = true; }},
+      // A field's end moved into the next one: each text is counted, so these differ too.
+      {"site and date run together", [](purchase_order& p) {
+         p.site = "FR012026-01-15";
+         p.order_date = "";
+       }},
+      {"product and quantity run together", [](purchase_order& p) {
+         p.lines[0].product = "BOLT1";
+         p.lines[0].quantity = "00";
+       }},
+  };
+  std::set<std::string> seen{base};
+  for (auto const& [what, change] : changes) {
+    INFO(what);
+    auto changed = po;
+    change(changed);
+    auto fingerprint = source_fingerprint(changed, name, mapping);
+    CHECK(fingerprint != base);
+    CHECK(seen.insert(fingerprint).second);
+  }
+  CHECK(source_fingerprint(po, std::string("Acme2"), mapping) != base);
+  CHECK(source_fingerprint(po, std::nullopt, mapping) != base);
+  CHECK(source_fingerprint(po, std::string(""), mapping) != source_fingerprint(po, std::nullopt, mapping));
+  CHECK(source_fingerprint(po, name, std::string(64, 'b')) != base);
+
+  supplier_invoice inv;
+  inv.id = "FINV-001";
+  inv.supplier_code = "ACME01";
+  inv.currency = "EUR";
+  inv.supplier_document = "SUP-77";
+  inv.document_date = "2026-01-20";
+  inv.amount_excl_tax = "1234.5";
+  inv.tax_amount = "246.9";
+  inv.status = "posted";
+  inv.purchase_order = "4500123";
+  inv.updated = "2026-01-21T08:00:00Z";
+  auto const inv_base = source_fingerprint(inv, name, mapping);
+  std::vector<std::pair<std::string, std::function<void(supplier_invoice&)>>> invoice_changes = {
+      {"id", [](supplier_invoice& i) { i.id += "1"; }},
+      {"supplier_code", [](supplier_invoice& i) { i.supplier_code = "ACME02"; }},
+      {"currency", [](supplier_invoice& i) { i.currency = "USD"; }},
+      {"supplier_document", [](supplier_invoice& i) { i.supplier_document = "SUP-78"; }},
+      {"document_date", [](supplier_invoice& i) { i.document_date.reset(); }},
+      {"accounting_date", [](supplier_invoice& i) { i.accounting_date = "2026-01-22"; }},
+      {"due_date_basis", [](supplier_invoice& i) { i.due_date_basis = "2026-01-23"; }},
+      {"amount_excl_tax", [](supplier_invoice& i) { i.amount_excl_tax = "1234.6"; }},
+      {"tax_amount", [](supplier_invoice& i) { i.tax_amount = "247"; }},
+      {"status", [](supplier_invoice& i) { i.status = "paid"; }},
+      {"purchase_order", [](supplier_invoice& i) { i.purchase_order.reset(); }},
+      {"updated", [](supplier_invoice& i) { i.updated = "2026-01-21T08:00:01Z"; }},
+  };
+  std::set<std::string> inv_seen{inv_base};
+  for (auto const& [what, change] : invoice_changes) {
+    INFO(what);
+    auto changed = inv;
+    change(changed);
+    CHECK(inv_seen.insert(source_fingerprint(changed, name, mapping)).second);
+  }
 }
