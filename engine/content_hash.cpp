@@ -77,7 +77,7 @@ void write_canonical(boost::json::value const& value, std::string& out) {
       char digits[24];
       auto [end, ec] = value.is_int64() ? std::to_chars(digits, digits + sizeof digits, value.get_int64())
                                         : std::to_chars(digits, digits + sizeof digits, value.get_uint64());
-      out.append(digits, end);
+      out.append(digits, static_cast<std::size_t>(end - digits));  // not (first, last): slower
       break;
     }
     case boost::json::kind::bool_:

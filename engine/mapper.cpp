@@ -162,7 +162,7 @@ std::string blocks_digest(std::vector<text_block> const& blocks, jira_flavour fl
     char digits[24];
     auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
     out += tag;
-    out.append(digits, end);
+    out.append(digits, static_cast<std::size_t>(end - digits));  // not (first, last): slower
   };
   auto text = [&](std::string_view t) {
     number('\'', t.size());

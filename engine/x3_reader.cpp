@@ -208,7 +208,7 @@ void append_number(std::string& out, char tag, long long n) {
   char digits[24];
   auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
   out += tag;
-  out.append(digits, end);
+  out.append(digits, static_cast<std::size_t>(end - digits));  // not (first, last): slower
 }
 
 void append_counted(std::string& out, std::string_view text) {
