@@ -161,6 +161,7 @@ void tenant_store::defer(storage::write_batch ops) {
 void tenant_store::flush() {
   if (deferred_.empty()) return;
   auto ops = std::exchange(deferred_, {});
+  storage::drop_superseded(ops);
   store_->write_unsynced(ops);
 }
 

@@ -1,6 +1,7 @@
 #include "storage/store.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -14,6 +15,30 @@ namespace {
 // Bounds one group so a burst cannot make the first waiter wait for an unbounded write.
 constexpr std::size_t max_group = 4096;
 }  // namespace
+
+void drop_superseded(write_batch& batch) {
+  if (batch.size() < 2) return;
+  // Indices in (column, key) order, equal ones in batch order: the last of each run stays.
+  std::vector<std::uint32_t> order(batch.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto same = [&](std::uint32_t a, std::uint32_t b) { return batch[a].cf == batch[b].cf && batch[a].key == batch[b].key; };
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    if (batch[a].cf != batch[b].cf) return batch[a].cf < batch[b].cf;
+    return batch[a].key < batch[b].key;
+  });
+  std::vector<bool> superseded(batch.size(), false);
+  bool any = false;
+  for (std::size_t i = 0; i + 1 < order.size(); ++i)
+    if (same(order[i], order[i + 1])) superseded[order[i]] = any = true;
+  if (!any) return;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (!superseded[i]) {
+      if (kept != i) batch[kept] = std::move(batch[i]);
+      ++kept;
+    }
+  batch.resize(kept);
+}
 
 std::string_view to_string(column c) {
   switch (c) {

@@ -42,6 +42,12 @@ struct write_op {
 };
 using write_batch = std::vector<write_op>;
 
+// Of several ops on one key of one column only the last has any effect once the batch is
+// written (a batch is applied atomically): the others are removed, the rest keep their
+// order. A page's records, written unsynced together, each carry the watermark they
+// advance to; only the last of those needs a memtable insert and WAL bytes.
+void drop_superseded(write_batch& batch);
+
 struct store_options {
   bool sync = true;        // fsync the WAL on every group commit
   bool read_only = false;  // no LOCK taken: inspect a live node's data from a CLI
