@@ -505,7 +505,11 @@ awaitable<void> tenant::sync_entity(entity e, sys_seconds poll_start, cycle_repo
       auto const& record = std::get<Record>(result);
       auto updated = parse_timestamp(record.updated).value_or(sys_seconds{});
       auto advanced = advance(current, record_key{updated, record.id}, poll_start, config_.skew_margin);
-      if (auto known = store_.parked(e, record.id); known && known->api == "record" && known->raw_json == record_json(record)) {
+      // A record whose intent this page wrote was not parked then (nor since: a record
+      // leaves `unsent` before it is parked), so only the others are looked up.
+      std::optional<parked_record> known;
+      if (!unsent.contains(record.id)) known = store_.parked(e, record.id);
+      if (known && known->api == "record" && known->raw_json == record_json(record)) {
         // Parked with this very content: replay owns it. The watermark may pass it.
         if (!hold && advanced != current) {
           pending = storage::write_batch{store_.put_watermark(e, advanced)};
