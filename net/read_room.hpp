@@ -16,6 +16,7 @@
 namespace mlc::net::read_room {
 
 inline constexpr std::size_t largest_read = 65536;    // Beast's cap on one read (read_size)
+inline constexpr std::size_t smallest_read = 512;     // and what it reads at least
 inline constexpr std::size_t unknown_length = 16384;  // a chunked body or one read to EOF
 inline constexpr std::size_t kept = 4096;             // what an idle connection may keep
 
@@ -24,7 +25,9 @@ void for_body(boost::beast::flat_buffer& buffer, Parser const& parser) {
   if (!parser.is_header_done() || parser.is_done()) return;
   std::uint64_t const want = parser.content_length_remaining().value_or(unknown_length);
   auto const room = static_cast<std::size_t>(std::min<std::uint64_t>(want, largest_read));
-  if (buffer.capacity() - buffer.size() < room) buffer.reserve(buffer.size() + room);
+  // Beast's next read takes max(512, free capacity) by itself.
+  if (room <= std::max<std::size_t>(smallest_read, buffer.capacity() - buffer.size())) return;
+  buffer.reserve(buffer.size() + room);
 }
 
 inline void give_back(boost::beast::flat_buffer& buffer) {
