@@ -13,6 +13,21 @@ using namespace mlc::engine;
 
 namespace {
 
+supplier_invoice sample_invoice() {
+  supplier_invoice inv;
+  inv.id = "FINV-001";
+  inv.supplier_code = "ACME01";
+  inv.currency = "EUR";
+  inv.supplier_document = "SUP\"77";
+  inv.document_date = "2026-01-20";
+  inv.amount_excl_tax = "1234.5";
+  inv.tax_amount = "246.9";
+  inv.status = "posted";
+  inv.purchase_order = "4500123";
+  inv.updated = "2026-01-21T08:00:00Z";
+  return inv;
+}
+
 template <class R>
 R const& ok(record_result<R> const& r) {
   if (auto const* e = std::get_if<record_error>(&r)) FAIL("unexpected record error: " << e->message);
@@ -396,17 +411,7 @@ TEST_CASE("a record's own JSON is the serialized object and reads back as the re
   REQUIRE(std::holds_alternative<purchase_order>(back));
   CHECK(record_json(std::get<purchase_order>(back)) == record_json(po));
 
-  supplier_invoice inv;
-  inv.id = "FINV-001";
-  inv.supplier_code = "ACME01";
-  inv.currency = "EUR";
-  inv.supplier_document = "SUP\"77";
-  inv.document_date = "2026-01-20";
-  inv.amount_excl_tax = "1234.5";
-  inv.tax_amount = "246.9";
-  inv.status = "posted";
-  inv.purchase_order = "4500123";
-  inv.updated = "2026-01-21T08:00:00Z";
+  auto inv = sample_invoice();
   boost::json::object o{{"id", inv.id}, {"supplier_code", inv.supplier_code}, {"currency", inv.currency},
                         {"supplier_document", inv.supplier_document}, {"document_date", nullable(inv.document_date)},
                         {"accounting_date", nullable(inv.accounting_date)},
@@ -483,17 +488,7 @@ TEST_CASE("a record's source fingerprint changes with each of its fields, its su
   CHECK(source_fingerprint(po, std::string(""), mapping) != source_fingerprint(po, std::nullopt, mapping));
   CHECK(source_fingerprint(po, name, std::string(64, 'b')) != base);
 
-  supplier_invoice inv;
-  inv.id = "FINV-001";
-  inv.supplier_code = "ACME01";
-  inv.currency = "EUR";
-  inv.supplier_document = "SUP-77";
-  inv.document_date = "2026-01-20";
-  inv.amount_excl_tax = "1234.5";
-  inv.tax_amount = "246.9";
-  inv.status = "posted";
-  inv.purchase_order = "4500123";
-  inv.updated = "2026-01-21T08:00:00Z";
+  auto const inv = sample_invoice();
   auto const inv_base = source_fingerprint(inv, name, mapping);
   std::vector<std::pair<std::string, std::function<void(supplier_invoice&)>>> invoice_changes = {
       {"id", [](supplier_invoice& i) { i.id += "1"; }},
