@@ -21,7 +21,9 @@ void drop_superseded(write_batch& batch) {
   // Indices in (column, key) order, equal ones in batch order: the last of each run stays.
   std::vector<std::uint32_t> order(batch.size());
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto same = [&](std::uint32_t a, std::uint32_t b) { return batch[a].cf == batch[b].cf && batch[a].key == batch[b].key; };
+  auto same = [&](std::uint32_t a, std::uint32_t b) {
+    return batch[a].cf == batch[b].cf && batch[a].key == batch[b].key;
+  };
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     if (batch[a].cf != batch[b].cf) return batch[a].cf < batch[b].cf;
     return batch[a].key < batch[b].key;

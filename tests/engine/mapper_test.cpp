@@ -536,7 +536,8 @@ TEST_CASE("the description's stored digest changes exactly when the description 
   add("the currency", [](purchase_order& po) { po.currency = "USD"; });
 
   std::vector<std::pair<std::string, desired_state>> mapped;
-  for (auto const& [what, po] : variants) mapped.emplace_back(what, map_purchase_order(po, std::string("Acme"), settings()));
+  for (auto const& [what, po] : variants)
+    mapped.emplace_back(what, map_purchase_order(po, std::string("Acme"), settings()));
   int same = 0;
   for (std::size_t i = 0; i < mapped.size(); ++i)
     for (std::size_t j = i + 1; j < mapped.size(); ++j) {

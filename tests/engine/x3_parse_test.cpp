@@ -435,7 +435,8 @@ TEST_CASE("a record's source fingerprint changes with each of its fields, its su
   po.total_incl_tax = "120";
   po.receipt_status = "partial";
   po.updated = "2026-01-15T10:00:00Z";
-  po.lines = {{1000, "BOLT", "100", "EA", "1.5", "2026-03-01", false}, {2000, "NUT", "2", "KG", "3", std::nullopt, true}};
+  po.lines = {{1000, "BOLT", "100", "EA", "1.5", "2026-03-01", false},
+              {2000, "NUT", "2", "KG", "3", std::nullopt, true}};
   std::optional<std::string> const name = "Acme";
   std::string const mapping(64, 'a');
   auto const base = source_fingerprint(po, name, mapping);

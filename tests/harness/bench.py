@@ -342,7 +342,8 @@ def active_phase(a, bins, work, seed, fields):
         if instructions:
             sync["callgrind_instructions"] = instructions
         log(f"initial sync: {expected} records in {sync['seconds']:.1f} s = {sync['records_per_s']:.0f} records/s; "
-            f"connector CPU {sync['cpu_us_per_record']:.0f} µs/record ({sync['cpu_system_share']:.0%} in the kernel); Jira {sync['jira_requests_per_record']:.2f} "
+            f"connector CPU {sync['cpu_us_per_record']:.0f} µs/record ({sync['cpu_system_share']:.0%} in the kernel); "
+            f"Jira {sync['jira_requests_per_record']:.2f} "
             f"and X3 {sync['x3_requests_per_record']:.2f} requests/record; 429s {initial['429']}; "
             f"RSS {rss_after_sync / 1024:.0f} MiB; busy cores: connector {sync['connector_cores']:.2f}, emulator "
             f"{sync['emulator_cores']:.2f} ({sync['emulator_cpu_us_per_record']:.0f} µs/record); load {os.getloadavg()[0]:.1f}")
