@@ -137,6 +137,19 @@ std::string canonical_json(boost::json::object const& value) {
   return out;
 }
 
+void append_tagged(std::string& out, char tag, long long number) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+  out += tag;
+  out.append(digits, static_cast<std::size_t>(end - digits));  // not (first, last): slower
+}
+
+void append_counted(std::string& out, std::string_view text) {
+  append_tagged(out, '\'', static_cast<long long>(text.size()));
+  out += ':';
+  out += text;
+}
+
 std::string sha256_hex(std::string_view bytes) {
   // EVP_Digest with EVP_sha256() looks the implementation up and allocates a context on
   // every call, which costs as much as hashing a kilobyte: both are made once (per thread).

@@ -63,6 +63,13 @@ struct json_object_writer {
 // Lower-case hex SHA-256 of `bytes` (64 characters).
 std::string sha256_hex(std::string_view bytes);
 
+// The counted form of what is only ever hashed, never read back (the source fingerprint,
+// the description's digest): a text after its length ("'5:hello"), so that texts put end
+// to end give equal bytes only when they are equal; a number after a tag character that
+// says what it counts.
+void append_counted(std::string& out, std::string_view text);
+void append_tagged(std::string& out, char tag, long long number);
+
 // sha256_hex(canonical_json(value)): identical mapped content gives an identical hash, any
 // change to a field, label, description or fact gives a different one.
 std::string content_hash(boost::json::value const& value);

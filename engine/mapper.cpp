@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <type_traits>
 
 #include <boost/json/array.hpp>
@@ -138,8 +137,8 @@ constexpr std::string_view digest_key = "$digest";
 
 std::string value_digest(std::string_view serialized) { return sha256_hex(serialized); }
 
-// The blocks a description is rendered from, written so that different blocks give
-// different bytes (each text follows its length), after the form they are rendered in.
+// The blocks a description is rendered from in the counted form (content_hash.hpp), after
+// the form they are rendered in: different blocks give different bytes.
 // Rendering is a function of these bytes, so their digest stands for the rendered text's
 // at a fraction of the bytes to hash: an ADF table cell is ~100 bytes of structure around
 // its text. Change the tag when a change to rendering changes what given blocks render to.
@@ -158,30 +157,20 @@ std::string blocks_digest(std::vector<text_block> const& blocks, jira_flavour fl
   std::string out;
   out.reserve(size);
   out += flavour == jira_flavour::cloud ? "adf/1" : "wiki/1";
-  auto number = [&](char tag, std::size_t n) {
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-    out += tag;
-    out.append(digits, static_cast<std::size_t>(end - digits));  // not (first, last): slower
-  };
-  auto text = [&](std::string_view t) {
-    number('\'', t.size());
-    out += ':';
-    out += t;
-  };
+  auto count = [](std::size_t n) { return static_cast<long long>(n); };
   for (auto const& b : blocks) {
     if (auto const* p = std::get_if<std::string>(&b)) {
       out += 'p';
-      text(*p);
+      append_counted(out, *p);
       continue;
     }
     auto const& t = std::get<table_block>(b);
-    number('t', t.header.size());
-    number(',', t.rows.size());
-    for (auto const& h : t.header) text(h);
+    append_tagged(out, 't', count(t.header.size()));
+    append_tagged(out, ',', count(t.rows.size()));
+    for (auto const& h : t.header) append_counted(out, h);
     for (auto const& row : t.rows) {
-      number('r', row.size());
-      for (auto const& c : row) text(c);
+      append_tagged(out, 'r', count(row.size()));
+      for (auto const& c : row) append_counted(out, c);
     }
   }
   return sha256_hex(out);

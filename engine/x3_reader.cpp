@@ -1,6 +1,5 @@
 #include "engine/x3_reader.hpp"
 
-#include <charconv>
 #include <cstdint>
 
 #include <boost/json/parse.hpp>
@@ -204,19 +203,6 @@ std::string record_json(supplier_invoice const& inv) {
 
 namespace {
 
-void append_number(std::string& out, char tag, long long n) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out += tag;
-  out.append(digits, static_cast<std::size_t>(end - digits));  // not (first, last): slower
-}
-
-void append_counted(std::string& out, std::string_view text) {
-  append_number(out, '\'', static_cast<long long>(text.size()));
-  out += ':';
-  out += text;
-}
-
 void append_optional(std::string& out, std::optional<std::string> const& text) {
   if (text) append_counted(out, *text);
   else out += '-';
@@ -237,9 +223,9 @@ void append_record_bytes(std::string& out, purchase_order const& po) {
   out += po.closed ? '1' : '0';
   append_counted(out, po.receipt_status);
   append_counted(out, po.updated);
-  append_number(out, 'n', static_cast<long long>(po.lines.size()));
+  append_tagged(out, 'n', static_cast<long long>(po.lines.size()));
   for (auto const& l : po.lines) {
-    append_number(out, 'l', l.line_number);
+    append_tagged(out, 'l', l.line_number);
     append_counted(out, l.product);
     append_counted(out, l.quantity);
     append_counted(out, l.unit);
