@@ -299,7 +299,7 @@ def active_phase(a, bins, work, seed, fields):
         if a.jira_rps:
             world.patch_node(emu.config_path, {"limits": {"jira": {"requests_per_second": a.jira_rps,
                                                                    "burst": a.jira_rps, "max_in_flight": 16}}})
-        node = world.connector(bins, work, emu.config_path, log_level="warn")
+        node = world.connector(bins, work, emu.config_path, log_level="warn", preload=a.preload)
         t = time.monotonic()
         node.setup(timeout=3600)
         log(f"setup of {n} tenants: {time.monotonic() - t:.1f} s")
@@ -409,7 +409,7 @@ def idle_phase(a, bins, work, seed, n):
     node = None
     try:
         world.patch_config(emu.config_path, sub.file("data"), interval=a.idle_interval, jitter=a.jitter)
-        node = world.connector(bins, sub, emu.config_path, log_level="warn")
+        node = world.connector(bins, sub, emu.config_path, log_level="warn", preload=a.preload)
         t = time.monotonic()
         node.setup(timeout=7200)
         setup_s = time.monotonic() - t
@@ -490,9 +490,10 @@ def main():
         callgrind_connector(bins, work)
     limit = raise_fd_limit()
     machine = world.machine_line()
-    log(f"benchmark on {machine}; RLIMIT_NOFILE {limit[0]}; seed={seed}; work={work.path}")
+    log(f"benchmark on {machine}; RLIMIT_NOFILE {limit[0]}; seed={seed}; work={work.path}"
+        + (f"; connector with LD_PRELOAD={a.preload}" if a.preload else ""))
     fields = json.loads(subprocess.run([bins.compare, "--print-fields"], check=True, stdout=subprocess.PIPE).stdout)
-    results = {"machine": machine, "command": " ".join(sys.argv), "seed": seed, "phases": {}}
+    results = {"machine": machine, "command": " ".join(sys.argv), "seed": seed, "preload": a.preload, "phases": {}}
     ok = False
     try:
         phases = a.phases.split(",")

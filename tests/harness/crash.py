@@ -59,7 +59,7 @@ def main():
                               "--jira-auth", a.jira_auth])
         emu.faults({"jira": {"refresh_grace_ms": a.refresh_grace_ms}})
         world.patch_config(emu.config_path, work.file("data"), interval=a.interval)
-        node = world.connector(bins, work, emu.config_path)
+        node = world.connector(bins, work, emu.config_path, preload=a.preload)
         node.setup()
         mut = changes.mutator(emu, changes.take_inventory(emu, emu.tenant_ids), a.change_rate, seed + 1)
         mut.start()

@@ -132,7 +132,7 @@ def main():
                              ["--x3-api", "mixed", "--x3-auth", "mixed", "--jira-flavour", "mixed",
                               "--jira-auth", "mixed", "--drop-hang-ms", str(a.drop_hang_ms)])
         world.patch_config(emu.config_path, work.file("data"), interval=a.interval)
-        node = world.connector(bins, work, emu.config_path)
+        node = world.connector(bins, work, emu.config_path, preload=a.preload)
         node.setup()
         inventories = changes.take_inventory(emu, emu.tenant_ids)
         knobs = {"x3": fault_knobs(a, "x3"), "jira": fault_knobs(a, "jira")}

@@ -6,6 +6,7 @@ Python standard library only. Children get PR_SET_PDEATHSIG so they die with the
 even when CTest kills it on a timeout.
 """
 
+import argparse
 import ctypes
 import json
 import os
@@ -60,6 +61,12 @@ class binaries:
                                  f"and mlc-compare first (cmake --build DIR --target ...)")
 
 
+def _existing_file(path):
+    if not os.path.isfile(path):
+        raise argparse.ArgumentTypeError(f"{path}: no such file")
+    return os.path.abspath(path)
+
+
 def add_common_arguments(parser):
     parser.add_argument("--build", help="CMake build directory holding the three binaries")
     parser.add_argument("--connector", help="path of ml-connector (overrides --build)")
@@ -68,6 +75,8 @@ def add_common_arguments(parser):
     parser.add_argument("--work", help="working directory (default: a new one under /tmp, removed on success)")
     parser.add_argument("--keep", action="store_true", help="keep the working directory even on success")
     parser.add_argument("--seed", type=int, help="random seed (default: picked and printed)")
+    parser.add_argument("--preload", type=_existing_file, help="LD_PRELOAD for the connector only (not the emulator), e.g. "
+                        "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2 to run it with another malloc")
 
 
 class workdir:
@@ -239,7 +248,7 @@ def patch_node(path, settings):
 class connector:
     """The real ml-connector binary: setup, run (restartable), kill, stop, metrics, CPU and RSS."""
 
-    def __init__(self, bins, work, config_path, log_level="info"):
+    def __init__(self, bins, work, config_path, log_level="info", preload=None):
         self.bins = bins
         self.work = work
         self.config_path = config_path
@@ -247,6 +256,8 @@ class connector:
         self.env = dict(os.environ)
         # A master key so OAuth tenants can store their rotated refresh tokens sealed.
         self.env["MLC_MASTER_KEY"] = "k1:" + secrets.token_hex(32)
+        if preload:  # another malloc (or any library) for this process only, not the emulator's
+            self.env["LD_PRELOAD"] = preload
         self.proc = None
         self.starts = 0
         self.address = None
