@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include "storage/keys.hpp"
@@ -14,6 +16,18 @@ namespace mlc::storage {
 namespace {
 // Bounds one group so a burst cannot make the first waiter wait for an unbounded write.
 constexpr std::size_t max_group = 4096;
+
+// The audit trail is only appended and scanned in key order: a filter there would be
+// built at every flush and never asked.
+rocksdb::ColumnFamilyOptions family_options(std::string_view name, store_options const& options) {
+  rocksdb::ColumnFamilyOptions o;
+  if (options.filter_bits_per_key > 0 && name != to_string(column::audit)) {
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.filter_bits_per_key));
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  }
+  return o;
+}
 }  // namespace
 
 void drop_superseded(write_batch& batch) {
@@ -151,7 +165,7 @@ std::shared_ptr<store> store::open(std::filesystem::path dir, store_options opti
     if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (auto const& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions{});
+  for (auto const& n : names) descriptors.emplace_back(n, family_options(n, i->options));
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;

@@ -51,6 +51,12 @@ void drop_superseded(write_batch& batch);
 struct store_options {
   bool sync = true;        // fsync the WAL on every group commit
   bool read_only = false;  // no LOCK taken: inspect a live node's data from a CLI
+  // Bits per key of the whole-key Bloom filter written into every table file of the
+  // columns read by key (all but the audit trail); 0: none. A record the node has never
+  // seen is looked up two or three times (its issue-map entry, its parked entry): with a
+  // filter such a miss reads no table file's blocks. Changing it applies to files written
+  // from then on; older ones keep what they were written with.
+  int filter_bits_per_key = 10;
   // Called on the writer thread after each group commit (records in it, time spent in
   // the RocksDB write). Must be thread-safe and must not block; metrics hook here.
   std::function<void(std::size_t records, std::chrono::duration<double> took)> on_batch;

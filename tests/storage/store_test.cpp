@@ -1,11 +1,15 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
+
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
 
 #include "storage/keys.hpp"
 #include "storage/store.hpp"
@@ -29,6 +33,24 @@ store_options fast() {
   store_options o;
   o.sync = false;
   return o;
+}
+
+// RocksDB's per-thread counters around the calling thread's reads.
+struct read_counts {
+  std::uint64_t filtered;  // table files a filter ruled out
+  std::uint64_t blocks;    // data blocks searched (from the block cache or the file)
+};
+template <class Reads>
+read_counts count_reads(Reads reads) {
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  rocksdb::get_perf_context()->Reset();
+  reads();
+  auto const* pc = rocksdb::get_perf_context();
+  read_counts out{pc->bloom_sst_miss_count, pc->block_cache_hit_count - pc->block_cache_index_hit_count -
+                                                 pc->block_cache_filter_hit_count + pc->block_read_count -
+                                                 pc->index_block_read_count - pc->filter_block_read_count};
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  return out;
 }
 }  // namespace
 
@@ -237,6 +259,59 @@ TEST_CASE("write_unsynced is visible at once and survives the process being kill
   auto s = store::open(dir.path());
   CHECK(s->get(column::issue_map, make_key("t", "r1")) == std::optional<std::string>{"OPS-1"});
   CHECK(s->get(column::watermarks, make_key("t", "w")) == std::optional<std::string>{"7"});
+}
+
+TEST_CASE("a key the store never had is ruled out by the table files' filters, without reading their blocks") {
+  constexpr int keys = 2000, misses = 500;
+  auto filter_bits = GENERATE(10, 0);
+  CAPTURE(filter_bits);
+  temp_dir dir;
+  auto options = fast();
+  options.filter_bits_per_key = filter_bits;
+  {
+    auto s = store::open(dir.path(), options);
+    write_batch batch;
+    for (int i = 0; i < keys; ++i) {
+      auto id = "PO" + std::to_string(i);
+      batch.push_back({column::issue_map, make_key("t1", "purchase_order", id), std::string(300, 'e')});
+      batch.push_back({column::replay, make_key("t1", "purchase_order", id), std::string(100, 'p')});
+      batch.push_back({column::audit, make_key("t1", "purchase_order", id), std::string(100, 'a')});
+    }
+    s->commit_now(std::move(batch));
+  }
+  // Reopened, the WAL's entries are flushed into table files: the reads below go to them.
+  auto s = store::open(dir.path(), options);
+  int tables = 0;
+  for (auto const& f : std::filesystem::directory_iterator(dir.path())) tables += f.path().extension() == ".sst";
+  REQUIRE(tables >= 3);
+
+  auto absent = count_reads([&] {
+    for (int i = 0; i < misses; ++i) {
+      auto id = "PO" + std::to_string(keys + i);
+      CHECK_FALSE(s->get(column::issue_map, make_key("t1", "purchase_order", id)));
+      CHECK_FALSE(s->contains(column::replay, make_key("t1", "purchase_order", id)));
+    }
+  });
+  auto audit = count_reads([&] {
+    for (int i = 0; i < misses; ++i)
+      CHECK_FALSE(s->contains(column::audit, make_key("t1", "purchase_order", "PO" + std::to_string(keys + i))));
+  });
+  std::uint64_t found = 0;
+  auto present = count_reads([&] {
+    for (int i = 0; i < keys; i += 7, ++found)
+      CHECK(s->get(column::issue_map, make_key("t1", "purchase_order", "PO" + std::to_string(i))) ==
+            std::optional<std::string>{std::string(300, 'e')});
+  });
+  CHECK(present.blocks >= found);  // one data block per key found
+  // The audit trail is only scanned: it has no filter either way.
+  CHECK(audit.filtered == 0);
+  if (filter_bits > 0) {
+    CHECK(absent.filtered >= 2 * misses * 95 / 100);  // 10 bits per key: ~1% false positives
+    CHECK(absent.blocks < 2 * misses / 10);
+  } else {
+    CHECK(absent.filtered == 0);
+    CHECK(absent.blocks >= 2 * misses);
+  }
 }
 
 TEST_CASE("drop_superseded keeps the last op on each key, in batch order") {
