@@ -48,6 +48,13 @@ def parse():
     p.add_argument("--idle-interval", default="60s", help="poll interval of the idle phases")
     p.add_argument("--idle-window", type=float, default=120.0, help="seconds the idle cost is measured over")
     p.add_argument("--search-lag-ms", type=int, default=1500)
+    p.add_argument("--history", type=int, default=0,
+                   help="active phase: first write this many issue-map entries into the node's store, spread "
+                        "over its tenants, of orders X3 does not have (mlc-store-bench --fill): the older entries "
+                        "a node that has run for a while holds")
+    p.add_argument("--history-filter-bits", type=int, default=10,
+                   help="Bloom filter bits per key of the history's table files (0 to match a build without)")
+    p.add_argument("--store-bench", help="path of mlc-store-bench for --history (default: under --build)")
     p.add_argument("--jira-rps", type=float, default=None,
                    help="node config limits.jira.requests_per_second (and burst): the default 20 per site "
                         "binds a run of few tenants, hiding the connector's own cost")
@@ -299,6 +306,15 @@ def active_phase(a, bins, work, seed, fields):
         if a.jira_rps:
             world.patch_node(emu.config_path, {"limits": {"jira": {"requests_per_second": a.jira_rps,
                                                                    "burst": a.jira_rps, "max_in_flight": 16}}})
+        if a.history:
+            if not a.store_bench and not a.build:
+                raise SystemExit("--history needs --store-bench PATH or --build DIR")
+            filler = a.store_bench or os.path.join(a.build, "tests/storage/mlc-store-bench")
+            t = time.monotonic()
+            subprocess.run([filler, "--fill", work.file("data-active"), "--entries", str(a.history),
+                            "--tenants", ",".join(emu.tenant_ids), "--filter-bits", str(a.history_filter_bits)],
+                           check=True, stdout=subprocess.DEVNULL)
+            log(f"history: {a.history} older issue-map entries written in {time.monotonic() - t:.1f} s")
         node = world.connector(bins, work, emu.config_path, log_level="warn", preload=a.preload)
         t = time.monotonic()
         node.setup(timeout=3600)
@@ -493,7 +509,8 @@ def main():
     log(f"benchmark on {machine}; RLIMIT_NOFILE {limit[0]}; seed={seed}; work={work.path}"
         + (f"; connector with LD_PRELOAD={a.preload}" if a.preload else ""))
     fields = json.loads(subprocess.run([bins.compare, "--print-fields"], check=True, stdout=subprocess.PIPE).stdout)
-    results = {"machine": machine, "command": " ".join(sys.argv), "seed": seed, "preload": a.preload, "phases": {}}
+    results = {"machine": machine, "command": " ".join(sys.argv), "seed": seed, "preload": a.preload,
+               "history": a.history, "phases": {}}
     ok = False
     try:
         phases = a.phases.split(",")
