@@ -295,6 +295,12 @@ def percentile(values, p):
     return values[k]
 
 
+def threads_text(by_thread):
+    """"io 170, mlc-writer 9, rocksdb:low 0 µs": the threads that took at least 0.5 µs per record."""
+    shown = [(n, v) for n, v in sorted(by_thread.items(), key=lambda kv: -kv[1]) if v >= 0.5]
+    return ", ".join(f"{n} {v:.0f}" for n, v in shown) + " µs" if shown else "no thread busy"
+
+
 def active_phase(a, bins, work, seed, fields):
     n = a.active
     log(f"== active phase: {n} tenants x {a.records} orders (+{a.records // 2} invoices), interval {a.active_interval}")
@@ -332,12 +338,12 @@ def active_phase(a, bins, work, seed, fields):
         perf = start_perf(pid, work.file("perf-active.data"), a.perf_seconds) if a.perf else None
         if a.callgrind:
             callgrind_zero(pid)
-        sys0 = world.proc_cpu_split(pid)[1]
+        sys0, threads0 = world.proc_cpu_split(pid)[1], world.thread_cpu_seconds(pid)
         cpu0, t0, ecpu0 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
         wait_until(f"{expected} creates", lambda: requests_by_system(emu.counters())["creates"] - c0["creates"] >= expected,
                    timeout=3600)
         cpu1, t1, ecpu1 = node.cpu_seconds(), time.monotonic(), emu.cpu_seconds()
-        sys1 = world.proc_cpu_split(pid)[1]
+        sys1, threads1 = world.proc_cpu_split(pid)[1], world.thread_cpu_seconds(pid)
         instructions = callgrind_dump(pid, work, "initial-sync", expected, "record") if a.callgrind else None
         counters1 = emu.counters()
         c1 = requests_by_system(counters1)
@@ -348,6 +354,8 @@ def active_phase(a, bins, work, seed, fields):
             "cpu_seconds": cpu1 - cpu0, "cpu_us_per_record": (cpu1 - cpu0) * 1e6 / expected,
             "records_per_cpu_second": expected / max(cpu1 - cpu0, 1e-9),
             "cpu_system_share": (sys1 - sys0) / max(cpu1 - cpu0, 1e-9),
+            "cpu_us_per_record_by_thread": {name: (threads1[name] - threads0.get(name, 0.0)) * 1e6 / expected
+                                            for name in sorted(threads1)},
             "jira_requests_per_record": initial["jira"] / expected, "x3_requests_per_record": initial["x3"] / expected,
             "http_429": initial["429"], "rss_kib": rss_after_sync,
             "emulator_cpu_us_per_record": (ecpu1 - ecpu0) * 1e6 / expected,
@@ -358,7 +366,8 @@ def active_phase(a, bins, work, seed, fields):
         if instructions:
             sync["callgrind_instructions"] = instructions
         log(f"initial sync: {expected} records in {sync['seconds']:.1f} s = {sync['records_per_s']:.0f} records/s; "
-            f"connector CPU {sync['cpu_us_per_record']:.0f} µs/record ({sync['cpu_system_share']:.0%} in the kernel); "
+            f"connector CPU {sync['cpu_us_per_record']:.0f} µs/record ({sync['cpu_system_share']:.0%} in the kernel; "
+            f"{threads_text(sync['cpu_us_per_record_by_thread'])}); "
             f"Jira {sync['jira_requests_per_record']:.2f} "
             f"and X3 {sync['x3_requests_per_record']:.2f} requests/record; 429s {initial['429']}; "
             f"RSS {rss_after_sync / 1024:.0f} MiB; busy cores: connector {sync['connector_cores']:.2f}, emulator "

@@ -132,6 +132,23 @@ def proc_cpu_split(pid):
     return int(fields[11]) / ticks, int(fields[12]) / ticks
 
 
+def thread_cpu_seconds(pid):
+    """utime + stime per thread name (threads of one name summed); the process's first thread,
+    which runs the connector's io_context, is "io". Threads that ended are not counted."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue  # ended meanwhile
+        name = "io" if tid == str(pid) else text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
 def proc_cpu_seconds(pid):
     """utime + stime of one process (children not included)."""
     return sum(proc_cpu_split(pid))
