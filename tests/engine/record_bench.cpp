@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <random>
@@ -32,17 +31,14 @@
 #include "engine/x3_parse.hpp"
 #include "engine/x3_reader.hpp"
 #include "storage/store.hpp"
+#include "tests/support/thread_cpu.hpp"
 
 using namespace mlc::engine;
 namespace storage = mlc::storage;
 
-namespace {
+using mlc::test::thread_cpu_seconds;
 
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
+namespace {
 
 std::string pad(long n, int width) {
   std::string s = std::to_string(n);

@@ -20,7 +20,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -31,16 +30,13 @@
 
 #include "storage/keys.hpp"
 #include "storage/store.hpp"
+#include "tests/support/thread_cpu.hpp"
 
 namespace storage = mlc::storage;
 
-namespace {
+using mlc::test::thread_cpu_seconds;
 
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
+namespace {
 
 std::string key_of(long n) {
   return storage::make_key("tenant-" + std::to_string(n % 20), "purchase_order", "PO" + std::to_string(n));
