@@ -7,6 +7,9 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <memory>
+#include <string>
+#include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -74,6 +77,7 @@ struct client_connection {
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
+  bool session_kept = false;  // its TLS session is the one the client offers next
 
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
@@ -127,8 +131,25 @@ struct http_client::impl {
   connection_pool pool;
   proxy_environment proxy_env;
   std::shared_ptr<ssl::context> tls;
+  // The latest resumable session per origin (see tls_options::resume_sessions).
+  std::unordered_map<std::string, std::shared_ptr<SSL_SESSION>> sessions;
   std::size_t opened = 0;
   std::size_t reads = 0;
+  std::size_t resumed = 0;
+
+  // TLS 1.3 sends its session tickets after the handshake, so a connection's session
+  // becomes resumable once a response has been read on it: kept then, once per connection.
+  // A copy: OpenSSL marks a connection's own session not resumable when the connection is
+  // freed without a TLS shutdown, which is how pooled connections end.
+  void keep_session(client_connection& connection, origin_url const& target) {
+    if (!connection.tls || connection.session_kept || !options.tls.resume_sessions) return;
+    SSL_SESSION const* current = SSL_get_session(connection.tls->native_handle());
+    if (!current || !SSL_SESSION_is_resumable(current)) return;
+    SSL_SESSION* copy = SSL_SESSION_dup(current);
+    if (!copy) return;
+    sessions[target.origin()] = std::shared_ptr<SSL_SESSION>{copy, SSL_SESSION_free};
+    connection.session_kept = true;
+  }
 };
 
 error http_client::impl::transport_error(beast::error_code ec, std::string const& what, timing const& t,
@@ -218,6 +239,8 @@ awaitable<std::shared_ptr<client_connection>> http_client::impl::open(origin_url
   if (!is_ip_literal(target.host) && !SSL_set_tlsext_host_name(tls_stream.native_handle(), target.host.c_str()))
     throw error(error_kind::tls, what + ": cannot set TLS server name " + target.host);
   if (options.tls.verify_peer) tls_stream.set_verify_callback(ssl::host_name_verification(target.host));
+  if (auto kept = sessions.find(target.origin()); kept != sessions.end() && options.tls.resume_sessions)
+    SSL_set_session(tls_stream.native_handle(), kept->second.get());  // the server may still refuse it
   beast::get_lowest_layer(tls_stream).expires_at(t.next_operation());
   auto [handshake_ec] = co_await tls_stream.async_handshake(ssl::stream_base::client, tuple_awaitable);
   if (handshake_ec == beast::error::timeout) throw transport_error(handshake_ec, what, t, "TLS handshake");
@@ -229,6 +252,7 @@ awaitable<std::shared_ptr<client_connection>> http_client::impl::open(origin_url
     throw error(error_kind::tls, what + ": TLS handshake with " + target.host_header_with_port() + " failed (" +
                                      reason + ")");
   }
+  if (SSL_session_reused(tls_stream.native_handle())) ++resumed;
   co_return connection;
 }
 
@@ -329,6 +353,7 @@ http_client::~http_client() { impl_->pool.clear_idle(); }
 
 std::size_t http_client::connections_opened() const { return impl_->opened; }
 std::size_t http_client::response_reads() const { return impl_->reads; }
+std::size_t http_client::tls_resumptions() const { return impl_->resumed; }
 client_options const& http_client::options() const { return impl_->options; }
 
 awaitable<http_response> http_client::send(std::string url, http_request request) {
@@ -430,6 +455,7 @@ awaitable<http_response> http_client::send(origin_url const& target, http_reques
     // A pooled connection keeps its read buffer: give back what a large page grew it to,
     // or every tenant holds its biggest response's worth of memory between polls.
     if (connection.buffer.size() == 0 && connection.buffer.capacity() > 8192) connection.buffer.shrink_to_fit();
+    self->keep_session(connection, target);
     lease.give_back(outcome.keep_alive);
     self->observe(target, outcome.response.status, started);
     co_return std::move(outcome.response);

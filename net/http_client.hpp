@@ -18,6 +18,11 @@ namespace mlc::net {
 struct tls_options {
   bool verify_peer = true;   // false only for test systems: logged as a warning
   std::string ca_file;       // extra CA bundle (on-premise servers with a private CA)
+  // A new connection to an origin this client has spoken TLS with offers the session the
+  // server gave it last time (a TLS 1.3 ticket), which spares both sides the certificate
+  // and most of the handshake. Sessions stay within one client, so within one set of these
+  // options: a session made under one tenant's settings is never offered under another's.
+  bool resume_sessions = true;
 };
 
 struct client_options {
@@ -62,6 +67,8 @@ class http_client {
   // Reads from connections so far, each taking what has arrived of a response: a large
   // body takes a few, not one per 512 bytes (for tests).
   std::size_t response_reads() const;
+  // TLS handshakes that resumed a session from an earlier connection (for tests and benchmarks).
+  std::size_t tls_resumptions() const;
   client_options const& options() const;
 
  private:

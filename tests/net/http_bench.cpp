@@ -1,6 +1,10 @@
 // mlc-http-bench: throughput and cost of net::http_client against an in-process
 // net::http_server over loopback. Not a test (not registered with CTest).
 //   mlc-http-bench [--coroutines N] [--requests R] [--cap C] [--body BYTES] [--mode http|https|both]
+//                  [--close 1] [--resume 0]
+// --close 1: every request asks the server to close its connection, so each opens a new one,
+// as a poll does once the server's keep-alive has run out; --resume 0: without offering the
+// last TLS session (client_options.tls.resume_sessions), for comparison.
 // The server runs on its own thread and io_context; the client's N coroutines share one
 // io_context on the main thread. CPU is measured for the client thread alone
 // (RUSAGE_THREAD) and for the whole process (client + server).
@@ -33,6 +37,8 @@ struct settings {
   std::size_t cap = 500;
   std::size_t body = 256;
   std::string mode = "both";
+  bool close = false;
+  bool resume = true;
 };
 
 double cpu_seconds(int who) {
@@ -56,10 +62,13 @@ long peak_rss_kib() {
   return u.ru_maxrss;
 }
 
-awaitable<void> worker(mlc::net::http_client& client, std::string url, int requests, std::atomic<long>& failures) {
+awaitable<void> worker(mlc::net::http_client& client, std::string url, int requests, bool close,
+                       std::atomic<long>& failures) {
+  mlc::net::http_request request;
+  if (close) request.headers.set("Connection", "close");
   for (int i = 0; i < requests; ++i) {
     try {
-      auto r = co_await client.send(url, mlc::net::http_request{});
+      auto r = co_await client.send(url, request);
       if (r.status != 200) ++failures;
     } catch (mlc::net::error const& e) {
       if (++failures <= 3) std::fprintf(stderr, "request failed: %s\n", e.what());
@@ -72,17 +81,18 @@ void run_mode(settings const& s, bool tls, unsigned short port) {
   mlc::net::client_options options;
   options.max_connections_per_origin = s.cap;
   if (tls) options.tls.ca_file = mlc::test::source_path("tests/net/data/localhost.pem").string();
+  options.tls.resume_sessions = s.resume;
   std::atomic<long> failures{0};
   auto url = std::string{tls ? "https" : "http"} + "://127.0.0.1:" + std::to_string(port) + "/bench";
   double client_cpu = 0, process_cpu = 0, wall = 0;
-  std::size_t opened = 0;
+  std::size_t opened = 0, resumed = 0;
   {
     mlc::net::http_client client{ioc.get_executor(), options};
     auto cpu_thread0 = cpu_seconds(RUSAGE_THREAD);
     auto cpu_process0 = cpu_seconds(RUSAGE_SELF);
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < s.coroutines; ++i)
-      asio::co_spawn(ioc, worker(client, url, s.requests, failures), [](std::exception_ptr e) {
+      asio::co_spawn(ioc, worker(client, url, s.requests, s.close, failures), [](std::exception_ptr e) {
         if (e) std::fprintf(stderr, "worker ended with an unexpected exception\n");
       });
     ioc.run();
@@ -90,13 +100,14 @@ void run_mode(settings const& s, bool tls, unsigned short port) {
     client_cpu = cpu_seconds(RUSAGE_THREAD) - cpu_thread0;
     process_cpu = cpu_seconds(RUSAGE_SELF) - cpu_process0;
     opened = client.connections_opened();
+    resumed = client.tls_resumptions();
   }
   double total = static_cast<double>(s.coroutines) * s.requests;
   std::printf("%-5s %4d coroutines x %d requests, cap %zu, %zu-byte bodies: %.0f req/s, "
-              "client CPU %.1f us/req, process CPU %.1f us/req, %zu connections, %ld failures, "
-              "RSS %ld KiB (peak %ld KiB)\n",
+              "client CPU %.1f us/req, process CPU %.1f us/req, %zu connections (%zu TLS resumptions), "
+              "%ld failures, RSS %ld KiB (peak %ld KiB)\n",
               tls ? "https" : "http", s.coroutines, s.requests, s.cap, s.body, total / wall, client_cpu / total * 1e6,
-              process_cpu / total * 1e6, opened, failures.load(), rss_kib(), peak_rss_kib());
+              process_cpu / total * 1e6, opened, resumed, failures.load(), rss_kib(), peak_rss_kib());
 }
 
 }  // namespace
@@ -110,6 +121,8 @@ int main(int argc, char** argv) {
     else if (flag == "--cap") s.cap = std::stoul(value);
     else if (flag == "--body") s.body = std::stoul(value);
     else if (flag == "--mode") s.mode = value;
+    else if (flag == "--close") s.close = value != "0";
+    else if (flag == "--resume") s.resume = value != "0";
     else {
       std::fprintf(stderr, "unknown option %s\n", flag.c_str());
       return 2;

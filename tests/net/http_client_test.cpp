@@ -182,6 +182,46 @@ TEST_CASE("http_client speaks HTTPS to a server trusted through ca_file", "[net]
   });
 }
 
+TEST_CASE("http_client resumes its TLS session on a new connection to the same origin, and nowhere else",
+          "[net][http_client][tls]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    http_server server{ioc.get_executor(), tls_server_options(), echo_handler()};
+    auto port = std::to_string(server.listen("127.0.0.1", 0));
+    // Each request on a connection of its own: the server closes it after answering.
+    http_request closing;
+    closing.headers.set("Connection", "close");
+
+    http_client client{ioc.get_executor(), trusting_test_ca()};
+    for (int i = 0; i < 3; ++i) {
+      auto r = co_await client.send("https://127.0.0.1:" + port + "/" + std::to_string(i), closing);
+      CHECK(r.body == "GET /" + std::to_string(i) + " ");
+    }
+    CHECK(client.connections_opened() == 3);
+    CHECK(client.tls_resumptions() == 2);  // the first connection had no session to offer
+    // Another origin on the same server (another name for it) gets a full handshake.
+    auto other_name = co_await client.send("https://localhost:" + port + "/n", closing);
+    CHECK(other_name.status == 200);
+    CHECK(client.tls_resumptions() == 2);
+
+    // Another client with the same settings (another tenant) has no session of this one's.
+    http_client other{ioc.get_executor(), trusting_test_ca()};
+    auto first = co_await other.send("https://127.0.0.1:" + port + "/o", closing);
+    CHECK(first.status == 200);
+    CHECK(other.tls_resumptions() == 0);
+
+    auto options = trusting_test_ca();
+    options.tls.resume_sessions = false;
+    http_client fresh{ioc.get_executor(), options};
+    for (int i = 0; i < 2; ++i) {
+      auto r = co_await fresh.send("https://127.0.0.1:" + port + "/f", closing);
+      CHECK(r.status == 200);
+    }
+    CHECK(fresh.connections_opened() == 2);
+    CHECK(fresh.tls_resumptions() == 0);
+    co_await server.shutdown(1s);
+  });
+}
+
 TEST_CASE("http_client retries a GET, never a POST, when a kept-alive connection turns out closed",
           "[net][http_client]") {
   mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
