@@ -60,6 +60,11 @@ TEST_CASE("mlc-emulator command line", "[cli]") {
   CHECK_THROWS_WITH(parse_cli({"--seed"}), "--seed needs a value");
   CHECK_THROWS_WITH(parse_cli({"--control-listen", "9999"}), "--control-listen expects HOST:PORT, got \"9999\"");
   CHECK(parse_cli({"--help"}).help);
+  auto tls = parse_cli({"--tls-cert", "c.pem", "--tls-key", "k.pem"});
+  CHECK(tls.options.tls_cert_file == "c.pem");
+  CHECK(tls.options.tls_key_file == "k.pem");
+  CHECK(parse_cli({}).options.tls_cert_file.empty());
+  CHECK_THROWS_WITH(parse_cli({"--tls-cert", "c.pem"}), "--tls-cert and --tls-key go together");
 }
 
 TEST_CASE("the same seed gives the same data, another seed does not", "[cli]") {

@@ -133,12 +133,12 @@ tenant_endpoints emulator::impl::endpoints(std::size_t i) const {
   e.id = t.id;
   e.x3_address = x3_address(i);
   e.jira_address = jira_address(i);
-  e.x3_url = "http://" + e.x3_address + ":" + std::to_string(port);
+  e.x3_url = tenant_scheme() + e.x3_address + ":" + std::to_string(port);
   auto const& jc = t.jira->credentials();
   if (jc.auth == "oauth2")
-    e.jira_url = "http://" + std::string(k_gateway_address) + ":" + std::to_string(port) + "/ex/jira/" + jc.cloud_id;
+    e.jira_url = tenant_scheme() + std::string(k_gateway_address) + ":" + std::to_string(port) + "/ex/jira/" + jc.cloud_id;
   else
-    e.jira_url = "http://" + e.jira_address + ":" + std::to_string(port);
+    e.jira_url = tenant_scheme() + e.jira_address + ":" + std::to_string(port);
   if (jc.flavour == jira_flavour::cloud) e.cloud_id = jc.cloud_id;
   return e;
 }
@@ -195,7 +195,7 @@ awaitable<net::http_response> emulator::impl::handle(net::http_request req) {
     co_return r;
   }
 
-  std::string origin = "http://" + std::string(req.headers.get("Host").value_or(
+  std::string origin = tenant_scheme() + std::string(req.headers.get("Host").value_or(
                                        req.local_address + ":" + std::to_string(req.local_port)));
   knobs const& k = effective(tenant);
   system_knobs const& sk = system == "x3" ? k.x3 : k.jira;
@@ -274,11 +274,19 @@ void emulator::start() {
   net::server_options so;
   so.body_limit = 4 * 1024 * 1024;
   so.read_timeout = std::chrono::seconds{60};
-  m.server = std::make_unique<net::http_server>(m.ex, so, [this](net::http_request r) { return impl_->handle(std::move(r)); });
+  auto handler = [this](net::http_request r) { return impl_->handle(std::move(r)); };
+  m.server = std::make_unique<net::http_server>(m.ex, so, handler);
   m.control_port = m.server->listen(m.opt.control_address, m.opt.control_port);
+  auto* tenants_on = m.server.get();
+  if (!m.opt.tls_cert_file.empty()) {
+    so.tls_cert_file = m.opt.tls_cert_file;
+    so.tls_key_file = m.opt.tls_key_file;
+    m.tenant_server = std::make_unique<net::http_server>(m.ex, so, handler);
+    tenants_on = m.tenant_server.get();
+  }
   auto bind = [&](std::string const& address) {
     try {
-      auto p = m.server->listen(address, m.port);
+      auto p = tenants_on->listen(address, m.port);
       if (m.port == 0) m.port = p;
     } catch (std::exception const& e) {
       throw std::runtime_error("emulator: cannot listen on " + address + ":" + std::to_string(m.port) + ": " + e.what() +
@@ -302,10 +310,9 @@ awaitable<void> emulator::stop() {
   auto& m = *impl_;
   m.stopping = true;
   for (auto* t : m.timers) t->cancel();
-  if (m.server) {
-    auto drain = std::chrono::milliseconds{2000};
-    co_await m.server->shutdown(drain);
-  }
+  auto drain = std::chrono::milliseconds{2000};
+  if (m.tenant_server) co_await m.tenant_server->shutdown(drain);
+  if (m.server) co_await m.server->shutdown(drain);
 }
 
 awaitable<net::http_response> emulator::handle(net::http_request request) { return impl_->handle(std::move(request)); }

@@ -44,6 +44,10 @@ struct emulator_options {
   unsigned short control_port = 0;  // 0: pick one
   unsigned short port = 0;          // the one port of every tenant address; 0: pick one
   bool bind_any = false;  // one 0.0.0.0 listener instead of one per address (very many tenants)
+  // Both set: the tenants' X3, Jira and gateway addresses serve HTTPS with this certificate
+  // (the control API stays plain HTTP).
+  std::string tls_cert_file;
+  std::string tls_key_file;
   bool listen = true;     // false: no sockets; drive handle() directly (unit tests)
   knobs initial;          // starting knobs for every tenant
   std::shared_ptr<clock> clk;  // default: wall clock
@@ -54,7 +58,7 @@ struct tenant_endpoints {
   std::string id;
   std::string x3_address;
   std::string jira_address;
-  std::string x3_url;    // http://127.10.0.1:PORT
+  std::string x3_url;    // http://127.10.0.1:PORT (https with TLS)
   std::string jira_url;  // http://127.20.0.1:PORT, or the gateway's /ex/jira/{cloudId} for OAuth tenants
   std::string cloud_id;  // cloud sites
 };

@@ -44,6 +44,9 @@ std::string cli_usage() {
          "  --drop-hang-ms N            how long a hang_rate request hangs before its\n"
          "                              connection is reset (default 60000)\n"
          "  --bind-any                  one 0.0.0.0 listener instead of one per address\n"
+         "  --tls-cert FILE --tls-key FILE\n"
+         "                              serve the tenants' addresses over HTTPS (PEM files);\n"
+         "                              the written config turns tls_verify off\n"
          "Prints one line \"mlc-emulator ready control=URL tenants=N port=P\" when listening;\n"
          "runs until SIGTERM or SIGINT.\n";
 }
@@ -80,8 +83,12 @@ cli_settings parse_cli(std::vector<std::string> const& args) {
     else if (a == "--jira-token-lifetime-s") o.initial.jira.token_lifetime = std::chrono::seconds{number(a, value(), 1, 86'400)};
     else if (a == "--drop-hang-ms") o.drop_hang = std::chrono::milliseconds{number(a, value(), 0, 3'600'000)};
     else if (a == "--bind-any") o.bind_any = true;
+    else if (a == "--tls-cert") o.tls_cert_file = value();
+    else if (a == "--tls-key") o.tls_key_file = value();
     else throw std::invalid_argument("unknown option \"" + a + "\" (see --help)");
   }
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty())
+    throw std::invalid_argument("--tls-cert and --tls-key go together");
   return s;
 }
 

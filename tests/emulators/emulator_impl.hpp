@@ -42,7 +42,10 @@ struct emulator::impl {
   counters counts;
   rng fault_random;
   std::map<std::string, int> lose_next;  // endpoint template -> answers still to lose (tests)
-  std::unique_ptr<net::http_server> server;
+  std::unique_ptr<net::http_server> server;         // the control API, and the tenants without TLS
+  std::unique_ptr<net::http_server> tenant_server;  // the tenants' addresses with TLS
+  // "http://" or "https://": how the tenants' addresses are reached.
+  std::string tenant_scheme() const { return opt.tls_cert_file.empty() ? "http://" : "https://"; }
   unsigned short control_port = 0;
   unsigned short port = 0;
   bool stopping = false;

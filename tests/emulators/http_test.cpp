@@ -29,7 +29,7 @@ using mlc::net::http_response;
 
 // Runs `body(emulator, client)` with both on one io_context, then stops the emulator.
 template <class Body>
-void with_emulator(mlc::emu::emulator_options options, Body body) {
+void with_emulator(mlc::emu::emulator_options options, Body body, mlc::net::tls_options tls = {}) {
   asio::io_context ioc;
   mlc::emu::emulator emu{ioc.get_executor(), options};
   emu.start();
@@ -40,6 +40,7 @@ void with_emulator(mlc::emu::emulator_options options, Body body) {
       [&]() -> awaitable<void> {
         mlc::net::client_options co;
         co.request_timeout = 20s;
+        co.tls = tls;
         http_client client{ioc.get_executor(), co};
         std::exception_ptr inner;
         try {
@@ -169,6 +170,67 @@ TEST_CASE("over HTTP: 300 tenants, each on its own addresses", "[http]") {
     }
     CHECK(emu.endpoints(250).x3_address == "127.10.1.1");
   });
+}
+
+TEST_CASE("over HTTPS: the tenants' addresses speak TLS, the control API stays plain", "[http]") {
+  mlc::emu::emulator_options o;
+  o.tenants = 2;
+  o.x3_api = "mixed";
+  o.jira_auth = "mixed";
+  o.initial.jira.search_lag = 0ms;
+  o.tls_cert_file = mlc::test::source_path("tests/net/data/localhost.pem").string();
+  o.tls_key_file = mlc::test::source_path("tests/net/data/localhost.key").string();
+  mlc::net::tls_options tls;
+  tls.verify_peer = false;  // the certificate names localhost, not the tenants' addresses
+  with_emulator(
+      o,
+      [](mlc::emu::emulator& emu, http_client& client) -> awaitable<void> {
+        CHECK(emu.control_url().rfind("http://", 0) == 0);
+        auto tenants = co_await client.send(emu.control_url() + "/_emulator/tenants", request("GET"));
+        CHECK(tenants.status == 200);
+
+        // api1 over TLS: its $next links name the https origin.
+        auto const& x1 = emu.x3(1).credentials();
+        auto e1 = emu.endpoints(1);
+        REQUIRE(e1.x3_url.rfind("https://127.10.", 0) == 0);
+        auto page = co_await client.send(
+            e1.x3_url + "/api1/x3/erp/" + x1.folder + "/PORDER?representation=PORDER.$query&count=20&orderBy=UPDDATTIM,POHNUM",
+            request("GET", {}, "Basic " + mlc::emu::base64_encode(x1.username + ":" + x1.password)));
+        REQUIRE(page.status == 200);
+        auto next = std::string(parse(page).at("$links").at("$next").at("$url").as_string());
+        CHECK(next.rfind(e1.x3_url, 0) == 0);
+
+        // Jira Cloud Basic on tenant 0, and the gateway of tenant 1 (3LO), both over TLS.
+        auto e0 = emu.endpoints(0);
+        REQUIRE(e0.jira_url.rfind("https://127.20.", 0) == 0);
+        auto const& jc = emu.jira(0).credentials();
+        auto me = co_await client.send(e0.jira_url + "/rest/api/3/myself",
+                                       request("GET", {}, "Basic " + mlc::emu::base64_encode(jc.email + ":" + jc.api_token)));
+        CHECK(me.status == 200);
+        auto cfg = emu.node_config();
+        auto const& t1 = cfg.at("tenants").as_array()[1].as_object();
+        auto const& j1 = t1.at("jira").as_object();
+        REQUIRE(j1.at("auth") == "oauth2");
+        CHECK(j1.at("token_url").as_string().starts_with("https://"));
+        CHECK(j1.at("base_url").as_string().starts_with("https://"));
+        CHECK(j1.at("tls_verify") == false);
+        CHECK(t1.at("x3").at("tls_verify") == false);
+        json::object grant{{"grant_type", "refresh_token"}, {"client_id", j1.at("client_id")},
+                           {"client_secret", j1.at("secret")}, {"refresh_token", j1.at("refresh_token")}};
+        auto tok = co_await client.send(std::string(j1.at("token_url").as_string()), request("POST", mlc::emu::to_json_text(grant)));
+        CHECK(tok.status == 200);
+
+        // Plain HTTP to a tenant's address gets no answer.
+        std::string plain = "http://" + e0.jira_address + ":" + std::to_string(emu.port()) + "/rest/api/3/myself";
+        bool refused = false;
+        try {
+          (void)co_await client.send(plain, request("GET"));
+        } catch (std::exception const&) {
+          refused = true;
+        }
+        CHECK(refused);
+      },
+      tls);
 }
 
 TEST_CASE("the written node config loads with the connector's config loader", "[http][config]") {

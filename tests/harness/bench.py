@@ -305,7 +305,7 @@ def active_phase(a, bins, work, seed, fields):
     n = a.active
     log(f"== active phase: {n} tenants x {a.records} orders (+{a.records // 2} invoices), interval {a.active_interval}")
     emu = world.emulator(bins, work, n, a.records, seed, a.search_lag_ms,
-                         ["--x3-api", a.x3_api, "--jira-flavour", a.jira_flavour, "--jira-auth", a.jira_auth])
+                         ["--x3-api", a.x3_api, "--jira-flavour", a.jira_flavour, "--jira-auth", a.jira_auth], tls=a.tls)
     node = None
     try:
         world.patch_config(emu.config_path, work.file("data-active"), interval=a.active_interval, jitter=a.jitter)
@@ -430,7 +430,7 @@ def idle_phase(a, bins, work, seed, n):
     log(f"== idle phase: {n} tenants, nothing to sync, interval {a.idle_interval}")
     sub = world.workdir(work.file(f"idle-{n}"), keep=True)
     emu = world.emulator(bins, sub, n, 0, seed, a.search_lag_ms,
-                         ["--x3-api", a.x3_api, "--jira-flavour", a.jira_flavour, "--bind-any"])
+                         ["--x3-api", a.x3_api, "--jira-flavour", a.jira_flavour, "--bind-any"], tls=a.tls)
     node = None
     try:
         world.patch_config(emu.config_path, sub.file("data"), interval=a.idle_interval, jitter=a.jitter)

@@ -50,13 +50,13 @@ def main():
     bins = world.binaries(a.build, a.connector, a.emulator, a.compare)
     work = world.workdir(a.work, a.keep)
     log(f"crash harness: seed={seed} tenants={a.tenants} records={a.records} kills={a.kills} "
-        f"search_lag_ms={a.search_lag_ms} refresh_grace_ms={a.refresh_grace_ms} work={work.path}")
+        f"search_lag_ms={a.search_lag_ms} refresh_grace_ms={a.refresh_grace_ms} tls={a.tls} work={work.path}")
     emu = node = mut = None
     ok = False
     try:
         emu = world.emulator(bins, work, a.tenants, a.records, seed, a.search_lag_ms,
                              ["--x3-api", a.x3_api, "--x3-auth", a.x3_auth, "--jira-flavour", a.jira_flavour,
-                              "--jira-auth", a.jira_auth])
+                              "--jira-auth", a.jira_auth], tls=a.tls)
         emu.faults({"jira": {"refresh_grace_ms": a.refresh_grace_ms}})
         world.patch_config(emu.config_path, work.file("data"), interval=a.interval)
         node = world.connector(bins, work, emu.config_path, preload=a.preload)

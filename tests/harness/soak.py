@@ -124,13 +124,13 @@ def main():
     bins = world.binaries(a.build, a.connector, a.emulator, a.compare)
     work = world.workdir(a.work, a.keep)
     log(f"fault soak: seed={seed} tenants={a.tenants} records={a.records} duration={a.duration:.0f}s "
-        f"fault_rate={a.fault_rate} work={work.path}")
+        f"fault_rate={a.fault_rate} tls={a.tls} work={work.path}")
     emu = node = mut = exp = None
     ok = False
     try:
         emu = world.emulator(bins, work, a.tenants, a.records, seed, a.search_lag_ms,
                              ["--x3-api", "mixed", "--x3-auth", "mixed", "--jira-flavour", "mixed",
-                              "--jira-auth", "mixed", "--drop-hang-ms", str(a.drop_hang_ms)])
+                              "--jira-auth", "mixed", "--drop-hang-ms", str(a.drop_hang_ms)], tls=a.tls)
         world.patch_config(emu.config_path, work.file("data"), interval=a.interval)
         node = world.connector(bins, work, emu.config_path, preload=a.preload)
         node.setup()

@@ -75,6 +75,9 @@ def add_common_arguments(parser):
     parser.add_argument("--work", help="working directory (default: a new one under /tmp, removed on success)")
     parser.add_argument("--keep", action="store_true", help="keep the working directory even on success")
     parser.add_argument("--seed", type=int, help="random seed (default: picked and printed)")
+    parser.add_argument("--tls", action="store_true", help="the emulator serves the tenants' X3 and Jira over HTTPS "
+                        "(tests/net/data/localhost.pem; the connector's tls_verify is off, as that certificate "
+                        "names none of the tenants' addresses)")
     parser.add_argument("--preload", type=_existing_file, help="LD_PRELOAD for the connector only (not the emulator), e.g. "
                         "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2 to run it with another malloc")
 
@@ -190,8 +193,12 @@ def wait_for_line(path, pattern, deadline, proc=None):
 class emulator:
     """mlc-emulator on loopback: picked ports, the control API, faults and state."""
 
-    def __init__(self, bins, work, tenants, records, seed, search_lag_ms, extra=()):
+    def __init__(self, bins, work, tenants, records, seed, search_lag_ms, extra=(), tls=False):
         self.work = work
+        if tls:
+            certs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "net", "data")
+            extra = (*extra, "--tls-cert", os.path.join(certs, "localhost.pem"),
+                     "--tls-key", os.path.join(certs, "localhost.key"))
         self.log_path = work.file("emulator.log")
         self.config_path = work.file("node.json")
         args = [bins.emulator, "--tenants", str(tenants), "--records-per-tenant", str(records), "--seed", str(seed),
