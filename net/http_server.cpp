@@ -326,6 +326,11 @@ awaitable<void> http_server::impl::accept_loop(std::shared_ptr<tcp::acceptor> ac
       continue;
     }
     ++accepted;
+    // A TLS response longer than one record (16 KB) is written as several records, each a
+    // segment smaller than loopback's MSS: with Nagle's algorithm each waits for the
+    // client's (delayed) ACK of the one before, ~40 ms a response.
+    boost::system::error_code nodelay_ec;  // a latency nicety: not worth refusing the connection
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     std::uint64_t id = next_id++;
     auto state = std::make_shared<connection>();
     connections.emplace(id, state);
