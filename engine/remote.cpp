@@ -32,6 +32,10 @@ remote::remote(std::string system, std::string base_url, std::shared_ptr<net::ht
       credentials_(std::move(credentials)),
       options_(options) {}
 
+void remote::release_idle(std::chrono::steady_clock::duration next_use) {
+  if (client_) client_->release_idle(next_use);
+}
+
 net::origin_url const& remote::base() const {
   if (!base_) base_ = net::parse_origin_url(base_url_);
   return *base_;

@@ -46,6 +46,9 @@ class remote {
   awaitable<net::http_response> call(std::string method, std::string target, std::string body = {},
                                      call_safety safety = call_safety::idempotent, net::header_list headers = {});
 
+  // net::http_client::release_idle of this remote's client.
+  void release_idle(std::chrono::steady_clock::duration next_use);
+
   std::string const& system() const { return system_; }
   std::string const& base_url() const { return base_url_; }
 

@@ -351,6 +351,10 @@ http_client::http_client(asio::any_io_executor ex, client_options options, std::
 
 http_client::~http_client() { impl_->pool.clear_idle(); }
 
+void http_client::release_idle(std::chrono::steady_clock::duration next_use) {
+  if (next_use >= impl_->options.idle_timeout) impl_->pool.clear_idle();
+}
+
 std::size_t http_client::connections_opened() const { return impl_->opened; }
 std::size_t http_client::response_reads() const { return impl_->reads; }
 std::size_t http_client::tls_resumptions() const { return impl_->resumed; }

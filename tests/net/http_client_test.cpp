@@ -222,6 +222,34 @@ TEST_CASE("http_client resumes its TLS session on a new connection to the same o
   });
 }
 
+TEST_CASE("http_client releases its idle connections when the next request is past the idle timeout",
+          "[net][http_client][tls]") {
+  mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
+    http_server server{ioc.get_executor(), tls_server_options(), echo_handler()};
+    auto url = "https://127.0.0.1:" + std::to_string(server.listen("127.0.0.1", 0)) + "/";
+    auto options = trusting_test_ca();
+    options.idle_timeout = std::chrono::seconds{15};
+    http_client client{ioc.get_executor(), options};
+    auto first = co_await client.send(url, http_request{});
+    CHECK(first.status == 200);
+
+    // Next use sooner than the idle timeout: the connection stays for it.
+    client.release_idle(std::chrono::seconds{14});
+    auto second = co_await client.send(url, http_request{});
+    CHECK(second.status == 200);
+    CHECK(client.connections_opened() == 1);
+
+    // Next use later: closed now, and the next request opens a connection that resumes
+    // the session the closed one had.
+    client.release_idle(std::chrono::seconds{15});
+    auto third = co_await client.send(url, http_request{});
+    CHECK(third.status == 200);
+    CHECK(client.connections_opened() == 2);
+    CHECK(client.tls_resumptions() == 1);
+    co_await server.shutdown(1s);
+  });
+}
+
 TEST_CASE("http_client retries a GET, never a POST, when a kept-alive connection turns out closed",
           "[net][http_client]") {
   mlc::test::run([](asio::io_context& ioc) -> awaitable<void> {
