@@ -131,8 +131,10 @@ struct http_client::impl {
   connection_pool pool;
   proxy_environment proxy_env;
   std::shared_ptr<ssl::context> tls;
-  // The latest resumable session per origin (see tls_options::resume_sessions).
-  std::unordered_map<std::string, std::shared_ptr<SSL_SESSION>> sessions;
+  // The latest resumable session per origin (see tls_options::resume_sessions), DER
+  // encoded: one block of ~1 KB, where the SSL_SESSION object holds the server's parsed
+  // certificate in many small allocations (at 10,000 idle TLS tenants, one each).
+  std::unordered_map<std::string, std::string> sessions;
   std::size_t opened = 0;
   std::size_t reads = 0;
   std::size_t resumed = 0;
@@ -145,10 +147,29 @@ struct http_client::impl {
     if (!connection.tls || connection.session_kept || !options.tls.resume_sessions) return;
     SSL_SESSION const* current = SSL_get_session(connection.tls->native_handle());
     if (!current || !SSL_SESSION_is_resumable(current)) return;
-    SSL_SESSION* copy = SSL_SESSION_dup(current);
-    if (!copy) return;
-    sessions[target.origin()] = std::shared_ptr<SSL_SESSION>{copy, SSL_SESSION_free};
+    int size = i2d_SSL_SESSION(current, nullptr);
+    if (size <= 0) return;
+    std::string der(static_cast<std::size_t>(size), '\0');
+    auto* out = reinterpret_cast<unsigned char*>(der.data());
+    if (i2d_SSL_SESSION(current, &out) != size) return;
+    sessions[target.origin()] = std::move(der);
     connection.session_kept = true;
+  }
+
+  // The kept session of an origin, decoded, offered on `stream` (the server may still
+  // refuse it). A session that no longer decodes is dropped.
+  void offer_session(SSL* stream, origin_url const& target) {
+    if (!options.tls.resume_sessions) return;
+    auto kept = sessions.find(target.origin());
+    if (kept == sessions.end()) return;
+    auto const* in = reinterpret_cast<unsigned char const*>(kept->second.data());
+    std::unique_ptr<SSL_SESSION, decltype(&SSL_SESSION_free)> session{
+        d2i_SSL_SESSION(nullptr, &in, static_cast<long>(kept->second.size())), SSL_SESSION_free};
+    if (!session) {
+      sessions.erase(kept);
+      return;
+    }
+    SSL_set_session(stream, session.get());  // takes a reference of its own
   }
 };
 
@@ -239,8 +260,7 @@ awaitable<std::shared_ptr<client_connection>> http_client::impl::open(origin_url
   if (!is_ip_literal(target.host) && !SSL_set_tlsext_host_name(tls_stream.native_handle(), target.host.c_str()))
     throw error(error_kind::tls, what + ": cannot set TLS server name " + target.host);
   if (options.tls.verify_peer) tls_stream.set_verify_callback(ssl::host_name_verification(target.host));
-  if (auto kept = sessions.find(target.origin()); kept != sessions.end() && options.tls.resume_sessions)
-    SSL_set_session(tls_stream.native_handle(), kept->second.get());  // the server may still refuse it
+  offer_session(tls_stream.native_handle(), target);
   beast::get_lowest_layer(tls_stream).expires_at(t.next_operation());
   auto [handshake_ec] = co_await tls_stream.async_handshake(ssl::stream_base::client, tuple_awaitable);
   if (handshake_ec == beast::error::timeout) throw transport_error(handshake_ec, what, t, "TLS handshake");
