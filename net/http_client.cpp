@@ -132,8 +132,9 @@ struct http_client::impl {
   proxy_environment proxy_env;
   std::shared_ptr<ssl::context> tls;
   // The latest resumable session per origin (see tls_options::resume_sessions), DER
-  // encoded: one block of ~1 KB, where the SSL_SESSION object holds the server's parsed
-  // certificate in many small allocations (at 10,000 idle TLS tenants, one each).
+  // encoded: one block (under 1 KB with a small certificate), where the SSL_SESSION object
+  // holds the server's parsed certificate in many small allocations (at 10,000 idle TLS
+  // tenants, one each).
   std::unordered_map<std::string, std::string> sessions;
   std::size_t opened = 0;
   std::size_t reads = 0;
