@@ -76,14 +76,20 @@ json::value parse(http_response const& r) {
   return v;
 }
 
-}  // namespace
-
-TEST_CASE("over HTTP: X3 GraphQL, api1, Jira Basic and 3LO, control API", "[http]") {
+// Tenants alternating GraphQL/api1 and Jira Basic/3LO, Jira search without lag.
+mlc::emu::emulator_options mixed_apis(std::size_t tenants) {
   mlc::emu::emulator_options o;
-  o.tenants = 4;
+  o.tenants = tenants;
   o.x3_api = "mixed";
   o.jira_auth = "mixed";
   o.initial.jira.search_lag = 0ms;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("over HTTP: X3 GraphQL, api1, Jira Basic and 3LO, control API", "[http]") {
+  auto o = mixed_apis(4);
   with_emulator(o, [](mlc::emu::emulator& emu, http_client& client) -> awaitable<void> {
     REQUIRE(emu.port() != 0);
     auto tenants_response = co_await client.send(emu.control_url() + "/_emulator/tenants", request("GET"));
@@ -173,11 +179,7 @@ TEST_CASE("over HTTP: 300 tenants, each on its own addresses", "[http]") {
 }
 
 TEST_CASE("over HTTPS: the tenants' addresses speak TLS, the control API stays plain", "[http]") {
-  mlc::emu::emulator_options o;
-  o.tenants = 2;
-  o.x3_api = "mixed";
-  o.jira_auth = "mixed";
-  o.initial.jira.search_lag = 0ms;
+  auto o = mixed_apis(2);
   o.tls_cert_file = mlc::test::source_path("tests/net/data/localhost.pem").string();
   o.tls_key_file = mlc::test::source_path("tests/net/data/localhost.key").string();
   mlc::net::tls_options tls;
