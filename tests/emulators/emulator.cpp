@@ -321,6 +321,10 @@ std::string emulator::control_url() const {
   return "http://" + impl_->opt.control_address + ":" + std::to_string(impl_->control_port);
 }
 std::size_t emulator::tenant_count() const { return impl_->tenants.size(); }
+std::size_t emulator::connections_open() const {
+  auto const& server = impl_->tenant_server ? impl_->tenant_server : impl_->server;
+  return server ? server->connections_open() : 0;
+}
 tenant_endpoints emulator::endpoints(std::size_t i) const { return impl_->endpoints(i); }
 std::optional<std::size_t> emulator::tenant_index(std::string const& id) const {
   auto it = impl_->by_id.find(id);

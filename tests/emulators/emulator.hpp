@@ -81,6 +81,8 @@ class emulator {
   std::string control_url() const;
   unsigned short port() const { return port_; }
   std::size_t tenant_count() const;
+  // Connections to the tenants' addresses (and, without TLS, the control API) now open.
+  std::size_t connections_open() const;
   tenant_endpoints endpoints(std::size_t i) const;
   std::optional<std::size_t> tenant_index(std::string const& id) const;
   // {"x3": {id: …}, "jira": {id: …}}, optionally one tenant.

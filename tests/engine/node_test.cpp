@@ -163,6 +163,39 @@ TEST_CASE("the node serves health, metrics and an authenticated admin API, reloa
   engine::log::configure(engine::log::level::warn, true);
 }
 
+TEST_CASE("a tenant polling less often than the idle timeout holds no connection between cycles") {
+  test::run([&](asio::io_context& ioc) -> awaitable<void> {
+    test::temp_dir dir;
+    emu::emulator_options eo;
+    eo.tenants = 1;
+    eo.records_per_tenant = 3;
+    eo.initial.jira.search_lag = 0ms;
+    emu::emulator emu(ioc.get_executor(), eo);
+    emu.start();
+    auto config = emu.node_config();
+    config["listen"] = "127.0.0.1:0";
+    config["data_dir"] = (dir.path() / "data").string();
+    // The first cycle comes within interval/10 (at most 5 s); the next a minute later.
+    config["defaults"] = json::object{{"schedule", json::object{{"interval", "1m"}}}};
+    auto file = dir.path() / "node.json";
+    write_config(file, config);
+    engine::node_options options;
+    options.jira_limits = {1000, 1000, 16};
+    options.x3_limits = {1000, 1000, 16};
+    engine::node node(ioc, config::load_node_config(file), options);
+    bool finished = false;
+    asio::co_spawn(ioc, node.run(), [&](std::exception_ptr) { finished = true; });
+    auto id = std::string{config.at("tenants").as_array()[0].at("id").as_string()};
+    CHECK(co_await eventually([&] { return !emu.state(id).at("jira").at(id).at("issues").as_array().empty(); }));
+    // The cycle used connections to X3 and Jira; once it ends the tenant closes them, where
+    // the client's idle timeout (15 s) would have kept them past this deadline.
+    CHECK(co_await eventually([&] { return emu.connections_open() == 0; }, 10s));
+    node.stop();
+    CHECK(co_await eventually([&] { return finished; }));
+    co_await emu.stop();
+  });
+}
+
 TEST_CASE("the node refuses a non-loopback listen address without an admin token") {
   test::run([](asio::io_context& ioc) -> awaitable<void> {
     test::temp_dir dir;
