@@ -41,6 +41,24 @@ void write_config(std::filesystem::path const& file, json::object config) {
   std::ofstream(file) << json::serialize(config);
 }
 
+// The emulator's node config with a free listen port, a data dir in `dir` and one poll
+// interval for every tenant.
+json::object node_config(emu::emulator const& emu, test::temp_dir const& dir, std::string interval) {
+  auto config = emu.node_config();
+  config["listen"] = "127.0.0.1:0";
+  config["data_dir"] = (dir.path() / "data").string();
+  config["defaults"] = json::object{{"schedule", json::object{{"interval", std::move(interval)}}}};
+  return config;
+}
+
+// Node limits that never make a test wait for the rate limiter.
+engine::node_options unthrottled() {
+  engine::node_options options;
+  options.jira_limits = {1000, 1000, 16};
+  options.x3_limits = {1000, 1000, 16};
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("the node serves health, metrics and an authenticated admin API, reloads tenants live and stops cleanly") {
@@ -53,10 +71,7 @@ TEST_CASE("the node serves health, metrics and an authenticated admin API, reloa
     eo.records_per_tenant = 3;
     emu::emulator emu(ioc.get_executor(), eo);
     emu.start();
-    auto base = emu.node_config();
-    base["listen"] = "127.0.0.1:0";
-    base["data_dir"] = (dir.path() / "data").string();
-    base["defaults"] = json::object{{"schedule", json::object{{"interval", "1s"}}}};
+    auto base = node_config(emu, dir, "1s");
     std::ofstream(dir.path() / "admin.token") << k_token;
     base["admin_token_file"] = (dir.path() / "admin.token").string();
     auto all = base.at("tenants").as_array();
@@ -65,10 +80,7 @@ TEST_CASE("the node serves health, metrics and an authenticated admin API, reloa
     auto file = dir.path() / "node.json";
     write_config(file, two);
 
-    engine::node_options options;
-    options.jira_limits = {1000, 1000, 16};
-    options.x3_limits = {1000, 1000, 16};
-    engine::node node(ioc, config::load_node_config(file), options);
+    engine::node node(ioc, config::load_node_config(file), unthrottled());
     bool finished = false;
     std::exception_ptr failure;
     asio::co_spawn(ioc, node.run(), [&](std::exception_ptr e) {
@@ -172,17 +184,11 @@ TEST_CASE("a tenant polling less often than the idle timeout holds no connection
     eo.initial.jira.search_lag = 0ms;
     emu::emulator emu(ioc.get_executor(), eo);
     emu.start();
-    auto config = emu.node_config();
-    config["listen"] = "127.0.0.1:0";
-    config["data_dir"] = (dir.path() / "data").string();
     // The first cycle comes within interval/10 (at most 5 s); the next a minute later.
-    config["defaults"] = json::object{{"schedule", json::object{{"interval", "1m"}}}};
+    auto config = node_config(emu, dir, "1m");
     auto file = dir.path() / "node.json";
     write_config(file, config);
-    engine::node_options options;
-    options.jira_limits = {1000, 1000, 16};
-    options.x3_limits = {1000, 1000, 16};
-    engine::node node(ioc, config::load_node_config(file), options);
+    engine::node node(ioc, config::load_node_config(file), unthrottled());
     bool finished = false;
     asio::co_spawn(ioc, node.run(), [&](std::exception_ptr) { finished = true; });
     auto id = std::string{config.at("tenants").as_array()[0].at("id").as_string()};
