@@ -136,7 +136,7 @@ tenant_endpoints emulator::impl::endpoints(std::size_t i) const {
   e.x3_url = tenant_scheme() + e.x3_address + ":" + std::to_string(port);
   auto const& jc = t.jira->credentials();
   if (jc.auth == "oauth2")
-    e.jira_url = tenant_scheme() + std::string(k_gateway_address) + ":" + std::to_string(port) + "/ex/jira/" + jc.cloud_id;
+    e.jira_url = gateway_origin() + "/ex/jira/" + jc.cloud_id;
   else
     e.jira_url = tenant_scheme() + e.jira_address + ":" + std::to_string(port);
   if (jc.flavour == jira_flavour::cloud) e.cloud_id = jc.cloud_id;

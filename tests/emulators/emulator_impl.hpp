@@ -46,6 +46,10 @@ struct emulator::impl {
   std::unique_ptr<net::http_server> tenant_server;  // the tenants' addresses with TLS
   // "http://" or "https://": how the tenants' addresses are reached.
   std::string tenant_scheme() const { return opt.tls_cert_file.empty() ? "http://" : "https://"; }
+  // The shared Atlassian gateway: "http(s)://127.30.0.1:PORT".
+  std::string gateway_origin() const {
+    return tenant_scheme() + std::string(k_gateway_address) + ":" + std::to_string(port);
+  }
   unsigned short control_port = 0;
   unsigned short port = 0;
   bool stopping = false;

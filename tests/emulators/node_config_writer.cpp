@@ -49,7 +49,7 @@ json::object emulator::impl::node_config() const {
       jira["client_id"] = gw->client_id();
       jira["secret"] = gw->client_secret();
       jira["refresh_token"] = t.jira_refresh_token;
-      jira["token_url"] = tenant_scheme() + std::string(k_gateway_address) + ":" + std::to_string(port) + "/oauth/token";
+      jira["token_url"] = gateway_origin() + "/oauth/token";
     }
     jira["project_key"] = t.jira->project().key;
     jira["issue_types"] = json::object{{"purchase_orders", "Task"}, {"supplier_invoices", "Task"}};
